@@ -1,0 +1,81 @@
+/* collector.h - what measures a run besides the core (wall time, rusage,
+ * the workload's result line).
+ *
+ * The engine (engine.c) calls every enabled collector at fixed points of a
+ * run; each collector owns its options, its section of the record and the
+ * metrics it adds.  Order of calls for one invocation:
+ *
+ *   setup(opts)                    once; returns 0 and *state, or 0 and
+ *                                  *state = NULL when the user did not ask
+ *                                  for it; -1 with err on bad options
+ *   per run:
+ *     prepare(state, exec)         before fork: may wrap argv, add env
+ *     attach(state, pid)           child forked and held before exec:
+ *                                  open counters, load probes for its tgid
+ *     (child released; it execs the workload)
+ *     tick(state, pid, t)          every tick_ms while the child runs
+ *     finish(state, ctx, rec, m)   child reaped: read everything, write
+ *                                  "NAME": {...} into rec, add metrics; close
+ *   teardown(state)                once
+ *
+ * attach() returning -1 fails that run (recorded as failed with err).
+ */
+#ifndef HARNESS_COLLECTOR_H
+#define HARNESS_COLLECTOR_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "json.h"
+#include "metrics.h"
+#include "options.h"
+
+#define EXEC_MAX_ARGS 256
+#define EXEC_MAX_ENV  64
+
+/* The command a run will exec, and the environment it adds (NAME=VALUE
+ * strings; the rest of the harness's environment is inherited). */
+struct exec_spec {
+	char *argv[EXEC_MAX_ARGS];
+	int argc;
+	char *env[EXEC_MAX_ENV];
+	int envc;
+};
+
+/* Strings pushed here are copied and freed with the spec. */
+int exec_push_arg(struct exec_spec *x, const char *arg);
+int exec_insert_args(struct exec_spec *x, int at, char *const *args, int n);
+int exec_set_env(struct exec_spec *x, const char *name, const char *value);
+void exec_spec_free(struct exec_spec *x);
+
+struct variant;
+
+/* What finish() knows about the run that just ended. */
+struct run_ctx {
+	pid_t pid;
+	const struct run_opts *opts;
+	const struct variant *variant;
+	int run_index;
+	int ok;                 /* the workload exited 0 and printed its result */
+	double ops;             /* operations done (0 when unknown, e.g. --cmd) */
+	double wall_s;
+	const struct jv *result; /* the workload's result object, or NULL */
+};
+
+struct collector {
+	const char *name;
+	int tick_ms;            /* 0: no tick */
+	int  (*setup)(const struct run_opts *o, void **state, char *err, size_t errlen);
+	int  (*prepare)(void *state, struct exec_spec *x, char *err, size_t errlen);
+	int  (*attach)(void *state, pid_t pid, char *err, size_t errlen);
+	void (*tick)(void *state, pid_t pid, double t_s);
+	void (*finish)(void *state, const struct run_ctx *ctx, struct jbuf *rec, struct metrics *m);
+	void (*teardown)(void *state);
+};
+
+/* Provided by counters.c, probes.c, sampler.c. */
+extern const struct collector counters_collector;
+extern const struct collector probes_collector;
+extern const struct collector sampler_collector;
+
+#endif
