@@ -12,6 +12,7 @@
 #define HARNESS_WORKLOADS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct exec_spec;
 
