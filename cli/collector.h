@@ -8,14 +8,17 @@
  *   setup(opts)                    once; returns 0 and *state, or 0 and
  *                                  *state = NULL when the user did not ask
  *                                  for it; -1 with err on bad options
- *   per run:
- *     prepare(state, exec)         before fork: may wrap argv, add env
- *     attach(state, pid)           child forked and held before exec:
+ *   per run (ctx->variant says which allocator/knobs; ctx->pid is set
+ *   from attach on):
+ *     prepare(state, ctx, exec)    before fork: may wrap argv, add env
+ *     attach(state, ctx)           child forked and held before exec:
  *                                  open counters, load probes for its tgid
  *     (child released; it execs the workload)
- *     tick(state, pid, t)          every tick_ms while the child runs
+ *     tick(state, ctx, t)          every tick_ms while the child runs
  *     finish(state, ctx, rec, m)   child reaped: read everything, write
  *                                  "NAME": {...} into rec, add metrics; close
+ *     abort(state, ctx)            instead of finish when the run could not
+ *                                  start (fork or another attach failed)
  *   teardown(state)                once
  *
  * attach() returning -1 fails that run (recorded as failed with err).
@@ -60,21 +63,25 @@ struct run_ctx {
 	double ops;             /* operations done (0 when unknown, e.g. --cmd) */
 	double wall_s;
 	const struct jv *result; /* the workload's result object, or NULL */
+	const char *workload;   /* registry name, or "cmd" */
 };
 
 struct collector {
 	const char *name;
 	int tick_ms;            /* 0: no tick */
 	int  (*setup)(const struct run_opts *o, void **state, char *err, size_t errlen);
-	int  (*prepare)(void *state, struct exec_spec *x, char *err, size_t errlen);
-	int  (*attach)(void *state, pid_t pid, char *err, size_t errlen);
-	void (*tick)(void *state, pid_t pid, double t_s);
+	int  (*prepare)(void *state, const struct run_ctx *ctx, struct exec_spec *x, char *err, size_t errlen);
+	int  (*attach)(void *state, const struct run_ctx *ctx, char *err, size_t errlen);
+	void (*tick)(void *state, const struct run_ctx *ctx, double t_s);
 	void (*finish)(void *state, const struct run_ctx *ctx, struct jbuf *rec, struct metrics *m);
+	void (*abort)(void *state, const struct run_ctx *ctx);
 	void (*teardown)(void *state);
 };
 
-/* Provided by counters.c, probes.c, sampler.c. */
+/* Provided by counters.c, cachegrind.c, probes.c, sampler.c, in the order
+ * the engine calls them. */
 extern const struct collector counters_collector;
+extern const struct collector cachegrind_collector;
 extern const struct collector probes_collector;
 extern const struct collector sampler_collector;
 
