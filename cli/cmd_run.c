@@ -1,0 +1,96 @@
+/* cmd_run.c - `harness run WORKLOAD --alloc=A[,B...]`: the main job. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "engine.h"
+#include "workloads.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: harness run WORKLOAD --alloc=A[,B...] [options] [-- WORKLOAD_ARGS...]\n"
+		"       harness run --cmd 'COMMAND ...' --alloc=A[,B...] [options]\n\n"
+		"Runs the workload under each allocator, interleaved (A B A B ...), --warmup\n"
+		"uncounted rounds then --runs counted ones; prints the median ops/s with its\n"
+		"range and the ratio to the first allocator; appends one JSON record per\n"
+		"counted run to the results file.\n\n"
+		"allocators: glibc jemalloc mimalloc tcmalloc hakmem, or NAME=/path/lib.so\n\n"
+		"options:\n"
+		"  --alloc=LIST        allocators to compare (the first is the baseline of the ratios)\n"
+		"  --runs N            counted runs per allocator (default 5)\n"
+		"  --warmup N          uncounted warm-up runs per allocator (default 1)\n"
+		"  --threads N[,N...]  thread counts for multi-threaded workloads (a sweep)\n"
+		"  --env NAME=VALUE    set an environment variable (e.g. a HAKMEM_* knob) in every run\n"
+		"  --cmd 'COMMAND'     measure any program instead of a workload (run by /bin/sh -c)\n"
+		"  --counters[=LIST]   perf counters by libpfm4/perf name (bare: the default set)\n"
+		"  --engine=E          native (default) or cachegrind (simulated, deterministic counts)\n"
+		"  --probes[=LIST]     eBPF probe groups: all, or faults,tlb,zero,thp,vm\n"
+		"  --require-probes    fail instead of running without a probe group that cannot load\n"
+		"  --sample-ms N       sample RSS every N ms while the workload runs\n"
+		"  --alloc-stats       attach HAKMEM's own statistics to each record\n"
+		"  --timeout S         kill a run after S seconds (default 600; 0 = never)\n"
+		"  --out FILE          append records to FILE (default results/<time>-<workload>.jsonl)\n"
+		"  --json              print the summary as JSON on stdout\n"
+		"  --quiet             no progress line\n"
+		"\nEXAMPLES\n"
+		"  ./harness run random_mixed --alloc=hakmem\n"
+		"  ./harness run random_mixed --alloc=glibc,jemalloc,mimalloc,tcmalloc --runs 5\n"
+		"  ./harness run tiny_hot --alloc=hakmem,mimalloc -- --iterations 1000000\n"
+		"  ./harness run random_mixed --alloc=hakmem --env HAKMEM_THP=1 --json\n"
+		"  ./harness run --cmd 'python3 -c \"print(sum(range(10**7)))\"' --alloc=glibc,hakmem\n"
+		"  ./harness run random_mixed --alloc=mine=/tmp/libmine.so,mimalloc\n");
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_opts o;
+	const char *pos[1];
+	int npos;
+	options_init(&o);
+	int rc = options_parse(&o, argc, argv, "run", pos, 1, &npos);
+	if (rc == 1) {
+		usage(stdout);
+		return 0;
+	}
+	if (rc < 0)
+		return 2;
+	if (o.cmd && npos) {
+		fprintf(stderr, "harness run: give a workload or --cmd, not both (got '%s' and --cmd)\n", pos[0]);
+		return 2;
+	}
+	if (!o.cmd && !npos) {
+		fprintf(stderr, "harness run: name a workload (see `harness list`) or use --cmd 'COMMAND'\n");
+		return 2;
+	}
+	if (!o.cmd && !workload_find(pos[0])) {
+		fprintf(stderr, "harness run: unknown workload '%s' (see `harness list`)\n", pos[0]);
+		return 2;
+	}
+	if (o.cmd && o.n_workload_args) {
+		fprintf(stderr, "harness run: arguments after -- go to a workload; with --cmd put them in the command\n");
+		return 2;
+	}
+	if (o.n_allocs == 0) {
+		fprintf(stderr, "harness run: name the allocators with --alloc=A[,B...], e.g. --alloc=hakmem (see `harness list`)\n");
+		return 2;
+	}
+
+	struct invocation inv;
+	memset(&inv, 0, sizeof(inv));
+	inv.opts = &o;
+	inv.experiment = "run";
+	inv.name = o.cmd ? "cmd" : pos[0];
+	if (variants_from_opts(&o, &inv.variants, &inv.n_variants) < 0)
+		return 2;
+	rc = engine_run(&inv);
+	if (rc >= 0) {
+		if (o.json)
+			summary_json(&inv, stdout);
+		else
+			summary_print(&inv, stdout);
+	}
+	invocation_free(&inv);
+	variants_free(inv.variants, inv.n_variants);
+	return rc < 0 ? 2 : rc;
+}
