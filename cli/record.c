@@ -115,12 +115,12 @@ void record_begin(struct jbuf *b, const struct record_core *c)
 	jb_str(b, "status", c->ok ? "ok" : "failed");
 	jb_str(b, "error", c->error);
 	jb_obj_begin(b, "exit");
-	if (c->started) {
+	if (c->started && c->signal) {
+		jb_null(b, "code");
+		jb_int(b, "signal", c->signal);
+	} else if (c->started) {
 		jb_int(b, "code", c->exit_code);
-		if (c->signal)
-			jb_int(b, "signal", c->signal);
-		else
-			jb_null(b, "signal");
+		jb_null(b, "signal");
 	} else {
 		jb_null(b, "code");
 		jb_null(b, "signal");

@@ -130,13 +130,13 @@ void summary_print(const struct invocation *inv, FILE *out)
 			      : stat_field(inv, v, FIELD(wall_s), &lo, &hi);
 		if (v == 0)
 			base = med;
-		char range[64], ratio[16];
+		char range[128], ratio[16];
 		if (ok == 0) {
 			snprintf(range, sizeof(range), "all runs failed");
 			snprintf(ratio, sizeof(ratio), "-");
 		} else {
 			if (has_ops)
-				snprintf(range, sizeof(range), "%s [%s .. %s]", si(med, a, 32), si(lo, b, 32), si(hi, c, 32));
+				snprintf(range, sizeof(range), "%.30s [%.30s .. %.30s]", si(med, a, 32), si(lo, b, 32), si(hi, c, 32));
 			else
 				snprintf(range, sizeof(range), "%.3f [%.3f .. %.3f]", med, lo, hi);
 			if (isnan(base) || base == 0)
@@ -144,10 +144,15 @@ void summary_print(const struct invocation *inv, FILE *out)
 			else
 				snprintf(ratio, sizeof(ratio), "%.2fx", med / base);
 		}
-		fprintf(out, "  %-*s  %-26s  %-9s  %5.1f MiB  %10.0f  %7.3f  %7.3f\n", width, inv->variants[v].label,
-			range, ratio, stat_field(inv, v, FIELD(maxrss_kb), NULL, NULL) / 1024.0,
-			stat_field(inv, v, FIELD(minflt), NULL, NULL), stat_field(inv, v, FIELD(user_s), NULL, NULL),
-			stat_field(inv, v, FIELD(sys_s), NULL, NULL));
+		if (ok == 0)
+			fprintf(out, "  %-*s  %-26s  %-9s  %9s  %10s  %7s  %7s\n", width, inv->variants[v].label,
+				range, ratio, "-", "-", "-", "-");
+		else
+			fprintf(out, "  %-*s  %-26s  %-9s  %5.1f MiB  %10.0f  %7.3f  %7.3f\n", width,
+				inv->variants[v].label, range, ratio,
+				stat_field(inv, v, FIELD(maxrss_kb), NULL, NULL) / 1024.0,
+				stat_field(inv, v, FIELD(minflt), NULL, NULL), stat_field(inv, v, FIELD(user_s), NULL, NULL),
+				stat_field(inv, v, FIELD(sys_s), NULL, NULL));
 		if (failed)
 			fprintf(out, "  %-*s  ^ %d of %d runs failed: %s\n", width, "", failed, ok + failed,
 				first_error(inv, v));

@@ -1,0 +1,191 @@
+"""End-to-end tests of `harness list` and `harness run`: records, the
+append-only results file, failed runs, and bad input.
+
+Run by meson with HARNESS_BIN (the binary) and HARNESS_BUILD_DIR set.
+Workloads run with tiny parameters: these are correctness tests, not
+benchmarks."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HARNESS = os.environ["HARNESS_BIN"]
+BUILD = os.environ["HARNESS_BUILD_DIR"]
+LIBDIR = "/usr/lib/x86_64-linux-gnu"
+PEERS = {"jemalloc": "libjemalloc.so.2", "mimalloc": "libmimalloc.so.2",
+         "tcmalloc": "libtcmalloc_minimal.so.4"}
+SMALL_ARGS = {"random_mixed": ["--cycles", "20000", "--ws", "512"],
+              "tiny_hot": ["--iterations", "20000"]}
+
+
+def installed_allocators():
+    names = ["glibc"] + [n for n, lib in PEERS.items() if os.path.exists(os.path.join(LIBDIR, lib))]
+    if os.path.exists(os.path.join(BUILD, "allocator", "libhakmem.so")):
+        names.append("hakmem")
+    return names
+
+
+def harness(*args):
+    return subprocess.run([HARNESS, *args], capture_output=True, text=True, timeout=120)
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
+def records(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+class Harness(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.out = os.path.join(self.tmp.name, "r.jsonl")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def run_ok(self, *args):
+        p = harness(*args)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return p
+
+    def test_list_names_workloads_and_allocators(self):
+        p = self.run_ok("list")
+        for word in ("random_mixed", "tiny_hot", "glibc", "jemalloc", "mimalloc", "tcmalloc", "hakmem"):
+            self.assertIn(word, p.stdout)
+
+    def test_each_workload_under_each_allocator_gives_a_valid_record(self):
+        allocs = installed_allocators()
+        for workload, args in SMALL_ARGS.items():
+            self.run_ok("run", workload, "--alloc=" + ",".join(allocs), "--runs", "1", "--warmup", "0",
+                        "--out", self.out, "--", *args)
+        recs = records(self.out)
+        self.assertEqual(len(recs), len(allocs) * len(SMALL_ARGS))
+        for r in recs:
+            with self.subTest(workload=r["workload"], alloc=r["variant"]):
+                self.assertEqual(r["status"], "ok", r["error"])
+                self.assertTrue(r["preload"]["verified"])
+                if r["alloc"]["name"] == "glibc":
+                    self.assertIn("libc.so", r["preload"]["malloc_from"])
+                else:
+                    self.assertEqual(os.path.realpath(r["preload"]["malloc_from"]),
+                                     os.path.realpath(r["alloc"]["path"]))
+                self.assertGreater(r["ops_per_sec"], 0)
+                self.assertAlmostEqual(r["ops_per_sec"], r["ops"] / r["seconds"], delta=r["ops_per_sec"] * 1e-9)
+                self.assertEqual(r["result"]["workload"], r["workload"])
+                for key in ("user_s", "sys_s", "maxrss_kb", "minflt", "majflt", "nvcsw", "nivcsw"):
+                    self.assertIn(key, r["rusage"])
+                self.assertGreater(r["rusage"]["maxrss_kb"], 0)
+                for key in ("kernel", "cpu_model", "cores", "thp_enabled", "hw_pmu"):
+                    self.assertIn(key, r["host"])
+                self.assertIn(r["args"][0], SMALL_ARGS[r["workload"]])
+
+    def test_runs_are_interleaved(self):
+        self.run_ok("run", "tiny_hot", "--alloc=glibc,mimalloc" if "mimalloc" in installed_allocators()
+                    else "--alloc=glibc,x=" + os.path.join(BUILD, "cli", "libharness_witness.so"),
+                    "--runs", "3", "--warmup", "0", "--out", self.out, "--", "--iterations", "1000")
+        order = [r["variant"] for r in records(self.out)]
+        self.assertEqual(order[0::2], [order[0]] * 3)
+        self.assertEqual(order[1::2], [order[1]] * 3)
+        self.assertNotEqual(order[0], order[1])
+
+    def test_file_is_only_appended_to(self):
+        with open(self.out, "w") as f:
+            f.write('{"sentinel": 1}\n{"cut in the mid')      # an older crash left half a line
+        before = read(self.out)
+        self.run_ok("run", "tiny_hot", "--alloc=glibc", "--runs", "2", "--warmup", "0", "--out", self.out,
+                    "--", "--iterations", "1000")
+        after = read(self.out)
+        self.assertTrue(after.startswith(before))
+        lines = after[len(before):].splitlines()
+        self.assertEqual(lines[0], "")                     # our first record starts on a fresh line
+        self.assertEqual([json.loads(l)["status"] for l in lines[1:]], ["ok", "ok"])
+
+    def test_json_summary(self):
+        p = self.run_ok("run", "tiny_hot", "--alloc=glibc", "--runs", "2", "--warmup", "0", "--json",
+                        "--out", self.out, "--", "--iterations", "1000")
+        s = json.loads(p.stdout)
+        self.assertEqual(s["variants"][0]["variant"], "glibc")
+        self.assertEqual(s["variants"][0]["runs_ok"], 2)
+        self.assertGreater(s["variants"][0]["ops_per_sec"]["median"], 0)
+        self.assertEqual(p.stderr, "")          # no progress line when stderr is not a terminal
+
+    def test_failing_runs_are_recorded_without_losing_earlier_records(self):
+        self.run_ok("run", "tiny_hot", "--alloc=glibc", "--runs", "1", "--warmup", "0", "--out", self.out,
+                    "--", "--iterations", "1000")
+        for cmd, code, signal in (("exit 3", 3, None), ("kill -SEGV $$", None, 11)):
+            p = harness("run", "--cmd", cmd, "--alloc=glibc", "--runs", "1", "--warmup", "0", "--out", self.out)
+            self.assertEqual(p.returncode, 1)
+            self.assertIn("failed", p.stderr)
+        p = harness("run", "random_mixed", "--alloc=glibc", "--runs", "1", "--warmup", "0", "--out", self.out,
+                    "--", "--cycles", "notanumber")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("--cycles needs a whole number", p.stderr)
+        recs = records(self.out)
+        self.assertEqual([r["status"] for r in recs], ["ok", "failed", "failed", "failed"])
+        self.assertEqual((recs[1]["exit"]["code"], recs[1]["exit"]["signal"]), (3, None))
+        self.assertEqual((recs[2]["exit"]["code"], recs[2]["exit"]["signal"]), (None, 11))
+        self.assertIn("signal 11", recs[2]["error"])
+
+    def test_timeout_kills_the_run(self):
+        p = harness("run", "--cmd", "sleep 30", "--alloc=glibc", "--runs", "1", "--warmup", "0",
+                    "--timeout", "1", "--out", self.out)
+        self.assertEqual(p.returncode, 1)
+        r = records(self.out)[0]
+        self.assertTrue(r["exit"]["timed_out"])
+        self.assertLess(r["wall_s"], 10)
+
+    def test_a_library_that_is_not_an_allocator_fails_verification(self):
+        witness = os.path.join(BUILD, "cli", "libharness_witness.so")
+        p = harness("run", "tiny_hot", "--alloc=notmalloc=" + witness, "--runs", "1", "--warmup", "0",
+                    "--out", self.out, "--", "--iterations", "1000")
+        self.assertEqual(p.returncode, 1)
+        r = records(self.out)[0]
+        self.assertEqual(r["status"], "failed")
+        self.assertFalse(r["preload"]["verified"])
+        self.assertIn("allocator not loaded", r["error"])
+
+    def test_cmd_output_digest_is_recorded(self):
+        self.run_ok("run", "--cmd", "echo hello", "--alloc=glibc", "--runs", "2", "--warmup", "0", "--out", self.out)
+        digests = {r["output_digest"] for r in records(self.out)}
+        self.assertEqual(len(digests), 1)
+
+    def test_bad_input_gives_one_clear_line_and_keeps_the_file(self):
+        with open(self.out, "w") as f:
+            f.write('{"kept": true}\n')
+        cases = [
+            (["run", "nosuch", "--alloc=glibc"], "unknown workload 'nosuch'"),
+            (["run", "random_mixed", "--alloc=nosuch"], "unknown allocator 'nosuch'"),
+            (["run", "random_mixed", "--alloc=x=/no/such/lib.so"], "/no/such/lib.so"),
+            (["run", "random_mixed", "--alloc=glibc", "--runs", "0"], "--runs must be between 1"),
+            (["run", "random_mixed", "--alloc=glibc", "--runs", "five"], "--runs needs a whole number"),
+            (["run", "random_mixed", "--alloc=glibc", "--warmup", "-1"], "--warmup must be between 0"),
+            (["run", "random_mixed", "--alloc=glibc", "--threads", "x"], "--threads needs a whole number"),
+            (["run", "random_mixed", "--alloc=glibc,"], "--alloc has an empty item"),
+            (["run", "random_mixed"], "--alloc"),
+            (["run", "random_mixed", "--alloc=glibc", "--bogus"], "unknown option '--bogus'"),
+            (["run", "--alloc=glibc"], "name a workload"),
+            (["nosuchcommand"], "unknown subcommand"),
+        ]
+        for args, message in cases:
+            with self.subTest(args=args):
+                p = harness(*args, "--out", self.out) if args[0] == "run" else harness(*args)
+                self.assertNotEqual(p.returncode, 0)
+                self.assertIn(message, p.stderr)
+                self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+                self.assertEqual(read(self.out), '{"kept": true}\n')
+
+    def test_help_ends_with_examples(self):
+        for sub in ("run", "list", "test"):
+            p = self.run_ok(sub, "--help")
+            self.assertIn("EXAMPLES", p.stdout)
+            self.assertTrue(p.stdout.strip().splitlines()[-1].startswith("  ./harness"))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -1,0 +1,77 @@
+/* test_json.c - the JSON writer and reader: round trips, escapes, errors. */
+#include <math.h>
+#include <string.h>
+
+#include "check.h"
+#include "json.h"
+#include "metrics.h"
+
+int main(void)
+{
+	struct jbuf b;
+	jb_init(&b);
+	jb_obj_begin(&b, NULL);
+	jb_str(&b, "s", "a \"quoted\"\\ line\nwith\ttab \x01");
+	jb_num(&b, "n", 1.5);
+	jb_num(&b, "big", 1e20);
+	jb_int(&b, "i", -42);
+	jb_num(&b, "nan", NAN);
+	jb_bool(&b, "t", true);
+	jb_null(&b, "z");
+	jb_arr_begin(&b, "a");
+	jb_int(&b, NULL, 1);
+	jb_obj_begin(&b, NULL);
+	jb_obj_end(&b);
+	jb_arr_end(&b);
+	jb_raw(&b, "raw", "{\"x\":[1,2]}");
+	jb_obj_end(&b);
+	CHECK("writer did not fail", !b.oom);
+
+	char err[128];
+	struct jv *v = jv_parse(b.s, err, sizeof(err));
+	CHECK("writer output parses", v != NULL);
+	if (v) {
+		CHECK("string with escapes round-trips", strcmp(jv_str(v, "s"), "a \"quoted\"\\ line\nwith\ttab \x01") == 0);
+		CHECK("number", jv_num(v, "n", 0) == 1.5);
+		CHECK("big number", jv_num(v, "big", 0) == 1e20);
+		CHECK("negative int", jv_num(v, "i", 0) == -42);
+		CHECK("NaN is written as null", jv_get(v, "nan")->type == JV_NULL);
+		CHECK("bool", jv_get(v, "t")->type == JV_BOOL && jv_get(v, "t")->b);
+		CHECK("dotted path into raw", jv_get(v, "raw.x") && jv_get(v, "raw.x")->type == JV_ARR);
+		CHECK("missing key gives default", jv_num(v, "nope", 7) == 7);
+
+		struct jbuf c;
+		jb_init(&c);
+		jb_value(&c, NULL, v);
+		CHECK("re-serialised text is identical", strcmp(c.s, b.s) == 0);
+		jb_free(&c);
+	}
+	jv_free(v);
+	jb_free(&b);
+
+	static const char *const bad[] = { "", "{", "{\"a\":}", "[1,]", "{\"a\":1} x", "\"open", "{a:1}", "tru" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		struct jv *x = jv_parse(bad[i], err, sizeof(err));
+		CHECK("bad text is rejected with a message", x == NULL && err[0] != '\0');
+		jv_free(x);
+	}
+	struct jv *u = jv_parse("\"caf\\u00e9\"", err, sizeof(err));
+	CHECK("\\u escape decodes to UTF-8", u && strcmp(u->str, "caf\xc3\xa9") == 0);
+	jv_free(u);
+
+	struct metrics ms = { 0 };
+	metrics_add(&ms, "faults_per_kop", "/1K ops", 2.5);
+	metrics_unsupported(&ms, "cycles_per_op", "no hardware PMU on this machine (ENOENT)");
+	jb_init(&b);
+	jb_obj_begin(&b, NULL);
+	metrics_json(&ms, &b);
+	jb_obj_end(&b);
+	v = jv_parse(b.s, err, sizeof(err));
+	CHECK("metric value", v && jv_num(v, "metrics.faults_per_kop.value", 0) == 2.5);
+	CHECK("unsupported metric has a status and no value",
+	      v && jv_str(v, "metrics.cycles_per_op.status") && !jv_get(v, "metrics.cycles_per_op.value"));
+	jv_free(v);
+	jb_free(&b);
+	return check_summary();
+}
