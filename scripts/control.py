@@ -1,0 +1,195 @@
+"""control.py - controllability analysis: where the time goes, and how much
+of it a user-space allocator change could ever win back.
+
+Per variant (medians over its ok runs):
+
+  user / kernel CPU seconds      rusage of the whole workload process
+                                 (start-up and the workload's warm-up
+                                 included, so shares are of the process)
+  task-clock                     when a counters metric carries it
+  page faults                    rusage minflt + majflt
+  kernel time in faults          faults x cost per fault.  The cost is
+                                 measured when possible: the slope of a
+                                 least-squares fit of sys seconds on faults
+                                 across every run of the file, used when
+                                 the slope is positive, significant
+                                 (p < 0.05) and explains the data
+                                 (R^2 >= 0.5).  Otherwise machine.md's
+                                 figure (1-2 us per fault in this VM; we
+                                 use 1.5 us) is used and labelled an
+                                 assumption.
+  zeroing                        bytes zeroed, when a probe metric carries
+                                 them; time = bytes / zeroing bandwidth
+                                 measured on this machine by the report
+                                 (an estimate, labelled as such)
+  TLB flushes                    a count when probes carry it; no cost per
+                                 flush can be measured here (no PMU)
+  controllable share             user time x allocator share of user
+                                 instructions when the cachegrind engine
+                                 recorded both, else all user time (an
+                                 upper bound, labelled)
+  Amdahl ceiling                 1 / (1 - controllable share): the largest
+                                 speed-up removing all of it could give
+
+This is the seed report's "11.65% visible is not controllable overhead"
+lesson, computed instead of guessed.
+"""
+
+import time
+
+import numpy as np
+
+import stats
+
+ASSUMED_FAULT_COST_S = 1.5e-6      # machine.md: "page faults cost about 1-2 us each in this VM"
+MIN_R2 = 0.5
+
+
+def _find(exp, *words, exclude=()):
+    """First figure whose name contains all words (case-insensitive)."""
+    for name in exp.figures:
+        n = name.lower()
+        if all(w in n for w in words) and not any(x in n for x in exclude):
+            return name
+    return None
+
+
+def _to_seconds(v, unit):
+    u = (unit or "").strip().lower()
+    return v * {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0, "msec": 1e-3}.get(u, 1.0)
+
+
+def _to_bytes(v, unit):
+    u = (unit or "").strip().lower()
+    if u in ("pages", "page", "4k pages"):
+        return v * 4096
+    return v * {"b": 1, "bytes": 1, "kib": 1024, "kb": 1024, "mib": 1 << 20, "mb": 1 << 20,
+                "gib": 1 << 30}.get(u, 1)
+
+
+def _med(v, name):
+    xs = v.values.get(name)
+    return stats.median(xs) if xs else None
+
+
+_ZERO_BW = None
+
+
+def zeroing_bandwidth():
+    """Bytes per second at which this machine zeroes hot memory (best of
+    five fills of a 32 MiB buffer); measured once per report."""
+    global _ZERO_BW
+    if _ZERO_BW is None:
+        buf = np.ones(32 << 20, dtype=np.uint8)
+        best = float("inf")
+        for _ in range(5):
+            t = time.perf_counter()
+            buf.fill(0)
+            best = min(best, time.perf_counter() - t)
+        _ZERO_BW = buf.nbytes / best
+    return _ZERO_BW
+
+
+def fault_cost(exp):
+    """Cost per fault in seconds and how it was obtained."""
+    xs, ys = [], []
+    for v in exp.variants:
+        for r in v.runs:
+            ru = r.get("rusage") or {}
+            try:
+                f = float(ru.get("minflt", 0)) + float(ru.get("majflt", 0))
+                s = float(ru["sys_s"])
+            except (KeyError, TypeError, ValueError):
+                continue
+            xs.append(f)
+            ys.append(s)
+    fit = stats.linregress(xs, ys) if len(xs) >= 6 else None
+    if fit and fit["slope"] > 0 and fit["p"] < 0.05 and fit["r2"] >= MIN_R2:
+        return {"seconds": fit["slope"], "measured": True, "fit": fit,
+                "how": "measured: slope of sys time on faults over %d runs "
+                       "(%.2f us per fault, 95%% CI %.2f..%.2f us, R^2 %.2f)"
+                       % (fit["n"], fit["slope"] * 1e6, fit["ci"][0] * 1e6, fit["ci"][1] * 1e6, fit["r2"])}
+    if fit is None:
+        why = "faults do not vary across the runs" if len(xs) >= 6 else "fewer than 6 runs"
+    else:
+        why = ("the fit of sys time on faults is not usable (slope %.2f us, p %.2g, R^2 %.2f)"
+               % (fit["slope"] * 1e6, fit["p"], fit["r2"]))
+    return {"seconds": ASSUMED_FAULT_COST_S, "measured": False, "fit": fit,
+            "how": "assumed %.1f us per fault (machine.md: 1-2 us in this VM), because %s"
+                   % (ASSUMED_FAULT_COST_S * 1e6, why)}
+
+
+def analyse(exp):
+    """Returns {"cost": fault_cost, "rows": [per-variant dict], "notes": [...]}."""
+    cost = fault_cost(exp)
+    notes = []
+    tc = _find(exp, "task", "clock")
+    zero = _find(exp, "zero", exclude=("page_alloc_count",))
+    tlb = _find(exp, "tlb")
+    instr = _find(exp, "instr", exclude=("alloc",))
+    alloc_instr = _find(exp, "alloc", "instr")
+    probes_on = any("probes" in r for r in exp.records)
+    if probes_on:
+        notes.append("eBPF probes were attached: they add about 0.6 us to every page fault "
+                     "(machine.md), so kernel time and the cost per fault include that overhead.")
+    rows = []
+    for v in exp.variants:
+        user = _med(v, "user_s")
+        sys_ = _med(v, "sys_s")
+        row = {"variant": v.label, "user_s": user, "sys_s": sys_}
+        if user is None or sys_ is None:
+            row["missing"] = "no rusage in the records"
+            rows.append(row)
+            continue
+        total = user + sys_
+        row["kernel_share"] = sys_ / total if total > 0 else None
+        if tc:
+            t = _med(v, tc)
+            row["task_clock_s"] = _to_seconds(t, exp.figures[tc].unit) if t is not None else None
+        faults = (_med(v, "minflt") or 0.0) + (_med(v, "majflt") or 0.0)
+        row["faults"] = faults
+        row["fault_s"] = faults * cost["seconds"]
+        row["fault_share_of_sys"] = row["fault_s"] / sys_ if sys_ > 0 else None
+        if zero:
+            z = _med(v, zero)
+            if z is not None:
+                zb = _to_bytes(z, exp.figures[zero].unit)
+                if "/1k" in exp.figures[zero].unit.lower():
+                    zb = None     # per-op figure: no total to turn into time
+                row["zero_bytes"] = zb
+                row["zero_s"] = zb / zeroing_bandwidth() if zb is not None else None
+        if tlb:
+            row["tlb_flushes"] = _med(v, tlb)
+        share_basis = "all user time counted as allocator time (upper bound: no instruction split recorded)"
+        frac = 1.0
+        if alloc_instr and instr:
+            ai, ti = _med(v, alloc_instr), _med(v, instr)
+            if ai is not None and ti:
+                frac = min(1.0, ai / ti)
+                share_basis = "user time x allocator share of instructions (%.0f%%)" % (frac * 100)
+        row["alloc_instr_frac"] = frac if (alloc_instr and instr) else None
+        ctrl = user * frac / total if total > 0 else None
+        row["controllable_share"] = ctrl
+        row["share_basis"] = share_basis
+        row["ceiling"] = 1.0 / (1.0 - ctrl) if ctrl is not None and ctrl < 1 else None
+        # if the allocator also avoided every page fault it causes
+        wide = (user * frac + min(row["fault_s"], sys_)) / total if total > 0 else None
+        row["ceiling_with_faults"] = 1.0 / (1.0 - wide) if wide is not None and wide < 1 else None
+        if row["fault_s"] > sys_ * 1.05:
+            notes.append("%s: faults x cost per fault (%.3f s) exceeds the measured kernel time "
+                         "(%.3f s): the cost per fault overestimates this variant's faults "
+                         "(e.g. huge-page faults cost differently)." % (v.label, row["fault_s"], sys_))
+        rows.append(row)
+    missing = []
+    if not tc:
+        missing.append("task-clock: no counters metric recorded (run with --counters)")
+    if not zero:
+        missing.append("zeroing: no probe metric for zeroed pages recorded (run with --probes)")
+    if not tlb:
+        missing.append("TLB flushes: no probe metric recorded (run with --probes)")
+    if not (alloc_instr and instr):
+        missing.append("allocator vs workload instructions: not recorded (hardware counters are "
+                       "not available here; the cachegrind engine gives instruction counts)")
+    return {"cost": cost, "rows": rows, "notes": notes, "missing": missing,
+            "names": {"task_clock": tc, "zero": zero, "tlb": tlb, "instr": instr,
+                      "alloc_instr": alloc_instr}}

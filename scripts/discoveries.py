@@ -1,0 +1,121 @@
+"""discoveries.py - the "Key discoveries" and "Conclusion" sentences of a
+report, each generated from the numbers of this experiment.  Nothing here
+is canned: a sentence exists only when its data does, and every number in
+it comes from the comparisons or the controllability analysis.
+"""
+
+import verdict
+
+
+def _pct(x):
+    return verdict.pct(x)
+
+
+def key_discoveries(exp, comps, ctrl, alpha=verdict.ALPHA):
+    """comps: {variant label: [Comparison]}; ctrl: control.analyse().
+    Returns a list of Markdown sentences."""
+    out = []
+    base = exp.baseline
+    tput = {lab: next((c for c in cs if c.figure.name == "ops_per_sec"), None) for lab, cs in comps.items()}
+    tput = {lab: c for lab, c in tput.items() if c is not None and c.change is not None}
+
+    # 1. throughput: the largest claimed effects, or that there are none
+    sig = sorted([(lab, c) for lab, c in tput.items() if c.significant], key=lambda x: -abs(x[1].change))
+    if sig:
+        best = max(sig, key=lambda x: x[1].change)
+        worst = min(sig, key=lambda x: x[1].change)
+        if best[1].change > 0:
+            out.append("**Fastest against the baseline:** `%s` is %s than `%s`."
+                       % (best[0], best[1].text(), base.label))
+        if worst[1].change < 0:
+            out.append("**Slowest against the baseline:** `%s` is %s than `%s`."
+                       % (worst[0], worst[1].text(), base.label))
+    elif tput:
+        out.append("**No variant's throughput differs measurably from `%s`** (%d compared; the largest "
+                   "difference is %s for `%s`, within the noise)."
+                   % (base.label, len(tput), _pct(max(tput.values(), key=lambda c: abs(c.change)).change),
+                      max(tput.items(), key=lambda x: abs(x[1].change))[0]))
+
+    # 2. variants whose throughput did not move
+    flat = [lab for lab, c in tput.items() if not c.significant]
+    if flat and sig:
+        out.append("**No measurable throughput effect:** %s." % ", ".join(
+            "`%s` (%s)" % (lab, _pct(tput[lab].change)) for lab in flat))
+
+    # 3. other figures that moved although throughput did not (e.g. prefault
+    # moving faults out of the timed region but not out of the process)
+    moved = []
+    for lab, cs in comps.items():
+        t = tput.get(lab)
+        for c in cs:
+            if c.figure.name == "ops_per_sec" or not c.significant or c.change is None:
+                continue
+            moved.append((abs(c.change), lab, c, t))
+    moved.sort(key=lambda x: -x[0])
+    for _, lab, c, t in moved[:4]:
+        tail = ""
+        if t is not None and not t.significant:
+            tail = ", while its throughput shows no measurable effect"
+        out.append("**%s:** `%s` against `%s`: %s%s." % (c.figure.label, lab, base.label, c.text(), tail))
+
+    # 4. the kernel share and what the faults explain
+    rows = {r["variant"]: r for r in ctrl["rows"]}
+    b = rows.get(base.label) if base else None
+    if b and b.get("kernel_share") is not None:
+        s = ("**Kernel share:** %.0f%% of `%s`'s CPU time is kernel time (%.3f s of %.3f s)"
+             % (b["kernel_share"] * 100, base.label, b["sys_s"], b["sys_s"] + b["user_s"]))
+        if b.get("fault_share_of_sys") is not None and b["sys_s"] > 0:
+            s += ("; %.0f page faults x %.2f us (%s) explain about %.0f%% of it"
+                  % (b["faults"], ctrl["cost"]["seconds"] * 1e6,
+                     "measured" if ctrl["cost"]["measured"] else "assumed",
+                     min(b["fault_share_of_sys"], 9.99) * 100))
+        out.append(s + ".")
+    # 5. the ceiling next to the largest measured gain
+    if b and b.get("ceiling") is not None:
+        gains = [c.change for c in tput.values() if c.significant and c.change > 0]
+        s = ("**Ceiling:** removing all of the controllable share (%.0f%% of CPU time; %s) would make `%s` "
+             "at most %.2fx as fast (Amdahl)"
+             % (b["controllable_share"] * 100, b["share_basis"], base.label, b["ceiling"]))
+        if gains:
+            s += "; the largest measured gain is %s" % _pct(max(gains))
+        else:
+            s += "; no variant measurably gained"
+        out.append(s + ".")
+
+    # 6. too few runs to claim anything
+    if any(c.too_few_runs for c in tput.values()):
+        n = min(min(c.n_base, c.n_other) for c in tput.values())
+        out.append("**Too few runs:** with %d runs per variant the exact rank test cannot reach p < %.2f, "
+                   "so no effect can be claimed; use `--runs 5` or more." % (n, alpha))
+
+    # 7. noisy variants
+    for v in exp.variants:
+        xs = v.values.get("ops_per_sec")
+        if xs and len(xs) >= 3:
+            import stats
+            m = stats.median(xs)
+            spread = (max(xs) - min(xs)) / m if m else 0
+            if spread > 0.10:
+                out.append("**Noisy:** `%s` throughput spans %.0f%% of its median across %d runs."
+                           % (v.label, spread * 100, len(xs)))
+    return out
+
+
+def conclusion(exp, comps, ctrl):
+    base = exp.baseline
+    tput = {lab: next((c for c in cs if c.figure.name == "ops_per_sec"), None) for lab, cs in comps.items()}
+    better = [lab for lab, c in tput.items() if c is not None and c.direction == "better"]
+    worse = [lab for lab, c in tput.items() if c is not None and c.direction == "worse"]
+    flat = [lab for lab, c in tput.items() if c is not None and not c.significant]
+    parts = []
+    parts.append("Against `%s`, %d variant(s) are measurably faster%s, %d measurably slower%s and %d show "
+                 "no measurable throughput effect."
+                 % (base.label, len(better), (" (" + ", ".join("`%s`" % x for x in better) + ")") if better else "",
+                    len(worse), (" (" + ", ".join("`%s`" % x for x in worse) + ")") if worse else "", len(flat)))
+    b = next((r for r in ctrl["rows"] if r["variant"] == base.label), None)
+    if b and b.get("ceiling") is not None:
+        parts.append("Kernel time is %.0f%% of the baseline's CPU time; a user-space allocator change can "
+                     "gain at most %.2fx here, more only by causing fewer page faults (up to %.2fx if every "
+                     "fault went away)." % (b["kernel_share"] * 100, b["ceiling"],
+                                             b["ceiling_with_faults"] or float("nan")))
+    return " ".join(parts)

@@ -1,0 +1,134 @@
+"""Report generation from the committed fixture: REPORT.md, REPORT.html and
+the PNGs exist and are valid images, and the numbers in the report are the
+fixture's; bad and truncated lines are listed and the rest is used."""
+import json
+import os
+import re
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+import analysis  # noqa: E402
+import records  # noqa: E402
+import report  # noqa: E402
+
+FIX = os.path.join(HERE, "fixtures", "ab_small.jsonl")
+BAD = os.path.join(HERE, "fixtures", "bad_lines.jsonl")
+PNG_SIG = b"\x89PNG\r\n\x1a\n"
+
+
+def fixture_lines():
+    with open(FIX) as f:
+        return f.read().splitlines()
+
+
+def fixture_values(path, variant, key):
+    out = []
+    with open(path) as f:
+        for line in f:
+            r = json.loads(line)
+            if r["variant"] == variant and r["status"] == "ok":
+                out.append(r[key])
+    return out
+
+
+class Report(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.out = cls.tmp.name
+        an = analysis.Analysis(FIX)
+        cls.text, cls.pngs = report.build(an, cls.out, "fixture", FIX)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_files_and_images(self):
+        self.assertTrue(os.path.getsize(os.path.join(self.out, "REPORT.md")) > 0)
+        self.assertTrue(os.path.getsize(os.path.join(self.out, "REPORT.html")) > 0)
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.image as mpimg
+        for name in ("throughput.png", "ratio.png", "per_op.png", "user_kernel.png", "rss.png"):
+            path = os.path.join(self.out, name)
+            self.assertTrue(os.path.isfile(path), name)
+            with open(path, "rb") as f:
+                self.assertEqual(f.read(8), PNG_SIG, name)
+            img = mpimg.imread(path)
+            self.assertGreater(img.shape[0], 100, name)
+            self.assertGreater(img.std(), 0.0, name + " is blank")
+            self.assertIn("](%s)" % name, self.text)
+
+    def test_numbers_match_fixture(self):
+        base = fixture_values(FIX, "hakmem", "ops_per_sec")
+        je = fixture_values(FIX, "jemalloc", "ops_per_sec")
+        change = np.median(je) / np.median(base) - 1
+        self.assertIn("faster by %.1f%%" % (change * 100), self.text)
+        self.assertIn("| jemalloc | %.0fM |" % (np.median(je) / 1e6), self.text)
+        self.assertIn("ratio", self.text)
+        self.assertIn("| %.3f |" % (1 + change), self.text)
+        # prefault does nothing in the fixture: the report must say so
+        self.assertRegex(self.text, r"hakmem HAKMEM_PREFAULT=1 \| [^\n]*no measurable effect")
+        # the fixture has sys = 0.002 + 1.5 us x faults: the measured cost must be 1.50 us
+        self.assertIn("measured: slope of sys time on faults over 18 runs (1.50 us per fault", self.text)
+        # kernel share of the baseline, from the fixture's rusage
+        ru = [r["rusage"] for r in map(json.loads, fixture_lines()) if r["variant"] == "hakmem" and r["status"] == "ok"]
+        share = np.median([r["sys_s"] for r in ru]) / (np.median([r["sys_s"] for r in ru]) + np.median([r["user_s"] for r in ru]))
+        self.assertIn("%.0f%% of `hakmem`'s CPU time is kernel time" % (share * 100), self.text)
+
+    def test_unavailable_is_never_zero(self):
+        self.assertRegex(self.text, r"\| dTLB-load-misses \| not supported: no hardware PMU[^|]*\| all \|")
+        self.assertNotRegex(self.text, r"dTLB-load-misses \| 0")
+
+    def test_failed_run_listed(self):
+        self.assertIn("| 19 | hakmem | 6 | workload exited with signal 11 (SIGSEGV) |", self.text)
+
+    def test_sections_present(self):
+        for h in ("## Setup", "## Key discoveries", "## Performance reality", "## Knob verdicts",
+                  "## Controllability", "## Per-op costs", "## Memory (RSS)", "## Conclusion",
+                  "### Machine and software", "### Reproduce"):
+            self.assertIn(h, self.text)
+        self.assertIn("./harness ab random_mixed --alloc=hakmem,jemalloc --vary HAKMEM_PREFAULT=0,1 --runs 6", self.text)
+
+    def test_main_writes_to_out(self):
+        with tempfile.TemporaryDirectory() as d:
+            rc = report.main([FIX, "--out", d, "--no-html", "--baseline", "jemalloc"])
+            self.assertEqual(rc, 0)
+            with open(os.path.join(d, "REPORT.md")) as f:
+                text = f.read()
+            self.assertIn("baseline: `jemalloc`", text)
+            self.assertFalse(os.path.exists(os.path.join(d, "REPORT.html")))
+
+
+class BadLines(unittest.TestCase):
+    def test_skipped_lines_reported_rest_used(self):
+        recs, skipped = records.load(BAD)
+        self.assertEqual([s.line for s in skipped], [5, 6, 7, 12])
+        self.assertIn("not valid JSON", skipped[0].reason)
+        self.assertIn("not a JSON object", skipped[1].reason)
+        self.assertIn("missing field(s) variant, status", skipped[2].reason)
+        self.assertIn("truncated last line", skipped[3].reason)
+        self.assertEqual(len(recs), 8)
+        with tempfile.TemporaryDirectory() as d:
+            an = analysis.Analysis(BAD)
+            text, _ = report.build(an, d, "bad", BAD, html=False)
+            self.assertIn("lines skipped: 4", text)
+            for n in (5, 6, 7, 12):
+                self.assertRegex(text, r"\| %d \| " % n)
+
+    def test_no_usable_records_is_a_clear_error(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".jsonl") as f:
+            f.write("garbage\n")
+            f.flush()
+            with self.assertRaises(SystemExit) as e:
+                analysis.Analysis(f.name)
+            self.assertIn("no usable records", str(e.exception))
+
+
+if __name__ == "__main__":
+    unittest.main()
