@@ -23,6 +23,8 @@ struct workload {
 	const char *interp;        /* e.g. "/usr/bin/python3"; NULL for programs */
 	const char *summary;       /* one line: what it measures */
 	bool takes_threads;        /* accepts --threads N */
+	bool output_digest;        /* a real program: its result line carries "output_digest",
+	                            * which must be the same under every allocator */
 };
 
 extern const struct workload workload_table[];

@@ -15,6 +15,7 @@
 #define WORKLOAD_COMMON_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #define TIMED_REGION __attribute__((noinline, used))
 
@@ -119,6 +121,110 @@ static inline uint32_t xorshift32(uint32_t *s)
 	x ^= x << 5;
 	*s = x;
 	return x;
+}
+
+/* ------------------------------------------------------- process figures */
+
+/* Read a small /proc file into buf with open/read (no stdio: stdio would
+ * allocate through the allocator under test).  Returns the length, -1. */
+static inline ssize_t wl_read_proc(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	size_t len = 0;
+	ssize_t r;
+	while (len + 1 < cap && (r = read(fd, buf + len, cap - 1 - len)) > 0)
+		len += (size_t)r;
+	close(fd);
+	buf[len] = '\0';
+	return (ssize_t)len;
+}
+
+/* A "VmXXX:   N kB" line of /proc/self/status, in KiB; -1 when absent. */
+static inline long long wl_status_kib(const char *field)
+{
+	char buf[8192];
+	if (wl_read_proc("/proc/self/status", buf, sizeof(buf)) < 0)
+		return -1;
+	size_t len = strlen(field);
+	for (const char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+		if (strncmp(line, field, len) == 0 && line[len] == ':')
+			return strtoll(line + len + 1, NULL, 10);
+	return -1;
+}
+
+/* Resident set size now, KiB (from /proc/self/statm: cheap, no mmap lock). */
+static inline long long wl_rss_kib(void)
+{
+	char buf[256];
+	unsigned long long size = 0, resident = 0;
+	if (wl_read_proc("/proc/self/statm", buf, sizeof(buf)) < 0 ||
+	    sscanf(buf, "%llu %llu", &size, &resident) != 2)
+		return -1;
+	return (long long)(resident * (unsigned long long)sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* Peak RSS of this process so far, KiB (VmHWM). */
+static inline long long wl_peak_rss_kib(void)
+{
+	return wl_status_kib("VmHWM");
+}
+
+/* ---------------------------------------------------------- drain signal */
+
+/* Call after the work is done and everything is freed, outside the timed
+ * part.  When the harness's RSS sampler runs, it passes the write end of a
+ * pipe in HARNESS_DRAIN_FD: we write one byte ("drained") and linger
+ * WL_DRAIN_LINGER_MS so that the sampler sees RSS at +100 ms and +1 s,
+ * which shows whether the allocator gives memory back to the OS.  Without
+ * the variable this does nothing. */
+#define WL_DRAIN_LINGER_MS 1100
+
+static inline void wl_drained(void)
+{
+	const char *s = getenv("HARNESS_DRAIN_FD");
+	if (!s || !*s)
+		return;
+	char *end;
+	long fd = strtol(s, &end, 10);
+	unsetenv("HARNESS_DRAIN_FD");   /* programs we start must not signal for us */
+	if (*end || fd < 0)
+		return;
+	char c = 'D';
+	ssize_t w = write((int)fd, &c, 1);
+	close((int)fd);
+	if (w != 1)
+		return;                 /* nobody listens: no point in waiting */
+	struct timespec ts = { WL_DRAIN_LINGER_MS / 1000, (WL_DRAIN_LINGER_MS % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* ------------------------------------------------------------- FNV-1a 64 */
+
+#define WL_FNV1A64_INIT 0xcbf29ce484222325ULL
+
+static inline uint64_t wl_fnv1a64(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* ---------------------------------------------------------------- checks */
+
+/* Out of memory in a workload is a failed run, never a silently short one. */
+static inline void *wl_check_alloc(void *p, const char *workload, const char *what, size_t bytes)
+{
+	if (!p) {
+		fprintf(stderr, "%s: %s(%zu) returned NULL\n", workload, what, bytes);
+		exit(1);
+	}
+	return p;
 }
 
 /* ------------------------------------------------------------ result line */
