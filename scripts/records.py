@@ -223,6 +223,10 @@ class Experiment:
                 self.variants.append(v)
                 v.alloc = r.get("alloc") if isinstance(r.get("alloc"), dict) else {}
                 v.knobs = r.get("knobs") if isinstance(r.get("knobs"), dict) else {}
+            if r.get("warmup"):           # only failed warm-ups are recorded
+                if r.get("status") != "ok":
+                    v.failed.append(r)
+                continue
             if r.get("status") != "ok":
                 v.failed.append(r)
                 continue
@@ -236,6 +240,18 @@ class Experiment:
                 else:
                     v.unsupported.setdefault(name, {})
                     v.unsupported[name][val] = v.unsupported[name].get(val, 0) + 1
+        self.baseline_how = "the first variant in the file; choose another with --baseline"
+        if baseline is None and any("variant_index" in r for r in records):
+            # the engine's variant order: variant 0 is the baseline of ab/analyze
+            idx = {}
+            for r in records:
+                if isinstance(r.get("variant_index"), int):
+                    idx.setdefault(str(r.get("variant")), r["variant_index"])
+            if idx:
+                baseline = min(idx, key=idx.get)
+                self.baseline_how = "variant 0 of the invocation"
+        elif baseline is not None:
+            self.baseline_how = "chosen with --baseline"
         if baseline is not None:
             if baseline not in by_label:
                 raise KeyError("baseline variant '%s' is not in the results (variants: %s)"

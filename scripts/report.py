@@ -111,8 +111,9 @@ def build(an, outdir, title_name, results_arg, html=True):
     if len(an.invocations) > 1:
         L.append("- **Note:** runs from %d invocations are pooled; only runs of one invocation are "
                  "interleaved, so cross-invocation comparisons carry drift between them." % len(an.invocations))
-    L.append("- Counted runs per variant: %s (warm-up runs are not recorded); baseline: `%s`"
-             % (("%d" % nruns[0]) if len(set(nruns)) == 1 else "%d..%d" % (min(nruns), max(nruns)), base.label))
+    L.append("- Counted runs per variant: %s (warm-up runs are not recorded); baseline: `%s` (%s)"
+             % (("%d" % nruns[0]) if len(set(nruns)) == 1 else "%d..%d" % (min(nruns), max(nruns)),
+                base.label, exp.baseline_how))
     sections = [s for s in ("counters", "probes", "rss", "allocator_stats") if any(s in r for r in exp.records)]
     L.append("- Collectors recorded: %s" % (", ".join(sections) if sections else "none (core figures only)"))
     L.append("- Records used: %d; failed runs: %d; lines skipped: %d"
@@ -316,7 +317,8 @@ def build(an, outdir, title_name, results_arg, html=True):
         L.append("### Failed runs")
         L.append("")
         L.append(md_table(["line", "variant", "run", "error"],
-                          [[r["_line"], r.get("variant"), r.get("run", "?"), r.get("error") or "?"] for r in failed]))
+                          [[r["_line"], r.get("variant"), ("warm-up %s" % r.get("run", "?")) if r.get("warmup") else r.get("run", "?"),
+                            r.get("error") or "?"] for r in failed]))
         L.append("")
     if an.skipped:
         L.append("### Skipped lines of the results file")
