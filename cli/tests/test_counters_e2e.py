@@ -1,0 +1,151 @@
+"""End-to-end tests of --counters, --engine=cachegrind and `harness counters`.
+
+Run by meson with HARNESS_BIN (the binary), HARNESS_BUILD_DIR and
+WORKLOAD_DIR set.  Tiny iteration counts: correctness, not benchmarks.
+"""
+import json
+import os
+import subprocess
+import tempfile
+import unittest
+
+HARNESS = os.environ["HARNESS_BIN"]
+WORKLOADS = os.environ["WORKLOAD_DIR"]
+
+
+def have_cpu_pmu():
+    return any(os.path.exists("/sys/bus/event_source/devices/" + d) for d in ("cpu", "cpu_core"))
+
+
+def harness(*args, timeout=120):
+    return subprocess.run([HARNESS, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def records(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+class Counters(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.out = os.path.join(self.tmp.name, "r.jsonl")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def run_ok(self, *args, timeout=120):
+        p = harness(*args, timeout=timeout)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return p
+
+    def tiny_hot(self, *opts, iterations=10000, runs=1):
+        self.run_ok("run", "tiny_hot", "--alloc=glibc", "--runs", str(runs), "--warmup", "0", "--quiet",
+                    "--out", self.out, *opts, "--", "--iterations", str(iterations))
+        recs = records(self.out)
+        os.unlink(self.out)
+        return recs
+
+    # --- perf counters -------------------------------------------------------
+
+    def test_unsupported_hardware_event_is_reported_and_run_succeeds(self):
+        (r,) = self.tiny_hot("--counters=cycles,instructions,page-faults,task-clock")
+        self.assertEqual(r["status"], "ok")
+        ev = r["counters"]["events"]
+        self.assertEqual(ev["page-faults"]["status"], "ok")
+        self.assertGreater(ev["page-faults"]["value"], 0)
+        self.assertEqual(ev["page-faults"]["type"], 1)
+        self.assertGreater(r["metrics"]["task_clock_ms"]["value"], 0)
+        if have_cpu_pmu():
+            self.assertIn(ev["cycles"]["status"].split(" ")[0], ("ok", "scaled"))
+            self.assertGreater(ev["cycles"]["value"], 0)
+            self.assertGreater(r["metrics"]["ipc"]["value"], 0)
+        else:
+            self.assertEqual(ev["cycles"]["status"], "not supported: no hardware PMU on this machine (ENOENT)")
+            self.assertNotIn("value", ev["cycles"])          # never a 0
+            self.assertNotIn("value", r["metrics"]["cycles_per_op"])
+            self.assertIn("no hardware PMU", r["metrics"]["cycles_per_op"]["status"])
+            self.assertIn("not supported", r["metrics"]["ipc"]["status"])
+
+    def test_default_set(self):
+        (r,) = self.tiny_hot("--counters")
+        ev = r["counters"]["events"]
+        for name in ("task-clock", "page-faults", "minor-faults", "major-faults", "context-switches",
+                     "cpu-migrations", "cycles", "instructions", "dTLB-load-misses", "iTLB-load-misses",
+                     "L1-dcache-load-misses", "LLC-load-misses"):
+            self.assertIn(name, ev)
+            self.assertTrue(ev[name]["status"] == "ok" or ev[name]["status"].startswith(("scaled (", "not supported: ")),
+                            ev[name]["status"])
+
+    def test_bad_lists_give_clear_errors(self):
+        cases = {
+            "--counters=cycles,,instructions": "empty event name",
+            "--counters=cycles,": "empty event name",
+            "--counters=bogus": "unknown event 'bogus': see `harness counters list`",
+            "--counters=cycles,cycles": "listed twice",
+        }
+        for opt, needle in cases.items():
+            p = harness("run", "tiny_hot", "--alloc=glibc", "--runs", "1", "--out", self.out, opt)
+            self.assertNotEqual(p.returncode, 0, opt)
+            self.assertIn(needle, p.stderr, opt)
+            self.assertFalse(os.path.exists(self.out) and os.path.getsize(self.out), opt)
+
+    # --- harness counters list ------------------------------------------------
+
+    def test_counters_list(self):
+        p = self.run_ok("counters", "list")
+        self.assertIn("perf (perf_events generic PMU)", p.stdout)
+        self.assertIn("perf::PERF_COUNT_SW_PAGE_FAULTS", p.stdout)
+        p = self.run_ok("counters", "list", "dtlb")
+        self.assertIn("PERF_COUNT_HW_CACHE_DTLB", p.stdout)
+        self.assertNotIn("PERF_COUNT_SW_PAGE_FAULTS", p.stdout)
+        if not have_cpu_pmu():
+            self.assertIn("no hardware PMU on this machine (ENOENT)", p.stdout)
+        p = harness("counters", "list", "zzznosuchevent")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("no event matches 'zzznosuchevent'", p.stderr)
+        p = self.run_ok("counters", "--help")
+        self.assertIn("EXAMPLES", p.stdout)
+
+    # --- the cachegrind engine ----------------------------------------------
+
+    def ir(self, iterations, runs=1):
+        recs = self.tiny_hot("--engine=cachegrind", iterations=iterations, runs=runs)
+        for r in recs:
+            self.assertEqual(r["status"], "ok", r.get("error"))
+            cg = r["cachegrind"]
+            self.assertIs(cg["simulated"], True)
+            self.assertEqual(cg["status"], "ok")
+            self.assertIn("--toggle-collect=timed_region*", cg["options"])
+            self.assertIn("(simulated)", r["metrics"]["sim_instructions_per_op"]["unit"])
+            self.assertIn("sim_d1_misses_per_kop", r["metrics"])
+            self.assertIn("sim_ll_misses_per_kop", r["metrics"])
+        return [r["cachegrind"]["events"]["Ir"] for r in recs]
+
+    def test_cachegrind_is_deterministic_and_linear(self):
+        a, b = self.ir(1000, runs=2)
+        self.assertEqual(a, b, "two runs must count the same instructions")
+        c = self.ir(2000)[0]
+        d = self.ir(4000)[0]
+        self.assertGreater(c, a)
+        # tiny_hot also calls timed_region(N/100 + 1) to warm up: 1011,
+        # 2021, 4041 iterations, so the steps are exactly 1010 and 2020.
+        step1, step2 = c - a, d - c
+        self.assertAlmostEqual(step2 / step1, 2.0, delta=0.01)
+
+    def test_cachegrind_cmd_counts_whole_program(self):
+        cmd = os.path.join(WORKLOADS, "tiny_hot") + " --iterations 1000"
+        self.run_ok("run", "--cmd", cmd, "--alloc=glibc", "--runs", "1", "--warmup", "0", "--quiet",
+                    "--out", self.out, "--engine=cachegrind")
+        (r,) = records(self.out)
+        cg = r["cachegrind"]
+        self.assertEqual(cg["status"], "ok")
+        self.assertIn("whole program", cg["region"])
+        self.assertIn("--trace-children=yes", cg["options"])
+        os.unlink(self.out)
+        timed = self.ir(1000)[0]
+        self.assertGreater(cg["events"]["Ir"], timed)   # start-up and /bin/sh count too
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
