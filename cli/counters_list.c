@@ -43,14 +43,19 @@ static void usage(FILE *f)
 		"  harness run tiny_hot --engine=cachegrind   # simulated, deterministic instruction counts\n");
 }
 
-/* Try to open the event on this process; "" when it opens, else why not. */
-static void try_open(const char *name, char *why, size_t len)
+/* Try to open the event on this process; "" when it opens, else why not.
+ * An event that needs a unit mask is tried with its first one (um is the
+ * "A|B|..." list), since only the PMU's usability is in question. */
+static void try_open(const char *name, const char *um, char *why, size_t len)
 {
 	struct counter_event ev;
-	char err[256];
+	char err[256], with_umask[400];
 	if (counters_encode(name, &ev, err, sizeof(err))) {
-		snprintf(why, len, "%.150s", err);
-		return;
+		snprintf(with_umask, sizeof(with_umask), "%s:%.*s", name, (int)strcspn(um, "|"), um);
+		if (!um[0] || counters_encode(with_umask, &ev, err, sizeof(err))) {
+			snprintf(why, len, "%.150s", err);
+			return;
+		}
 	}
 	ev.attr.disabled = 1;
 	int fd = (int)syscall(SYS_perf_event_open, &ev.attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
@@ -116,7 +121,8 @@ static void list_pmu(const pfm_pmu_info_t *p, const char *word, int *shown)
 				continue;
 			char name[256], why[200], um[400];
 			snprintf(name, sizeof(name), "%s::%s", p->name, e.name);
-			try_open(name, why, sizeof(why));
+			umasks(&e, um, sizeof(um));
+			try_open(name, um, why, sizeof(why));
 			if (pass == 0) {
 				total++;
 				if (!why[0])
@@ -128,7 +134,6 @@ static void list_pmu(const pfm_pmu_info_t *p, const char *word, int *shown)
 			if (!matches(word, p->name, &e))
 				continue;
 			listed++;
-			umasks(&e, um, sizeof(um));
 			snprintf(line, sizeof(line), "%s%s%s%s", name, e.equiv ? " (= " : "",
 				 e.equiv ? e.equiv : "", e.equiv ? ")" : "");
 			printf("  %-56s %s\n", line, why[0] ? why : "ok");
