@@ -1,17 +1,207 @@
-/* probes.c - placeholder collector: not implemented yet.  It refuses the
- * options that would need it, so that nothing pretends to measure. */
+/* probes.c - the eBPF probes collector: --probes=faults,tlb,zero,thp,vm|all.
+ *
+ * For each run: attach() loads every requested group for the held child's
+ * tgid (a group that cannot load is reported unavailable with the reason,
+ * and the run goes on unless --require-probes), tick() lets groups sample
+ * /proc while the workload lives, finish() reads the kernel's counters
+ * once and writes "probes": {"GROUP": {"status": ..., ...}} plus the flat
+ * metrics.  The groups themselves live in probes_<group>.c; without eBPF
+ * support in the build (HAVE_BPF unset) every group is unavailable with
+ * the reason the build gave. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "collector.h"
+#include "probes_groups.h"
+
+#ifndef PROBES_UNAVAILABLE_REASON
+#define PROBES_UNAVAILABLE_REASON "built without eBPF support"
+#endif
+
+const char *const probe_group_names[PG_NR] = { "faults", "tlb", "zero", "thp", "vm" };
+
+#ifdef HAVE_BPF
+static const struct probe_group_ops *const group_ops[PG_NR] = {
+	&probe_faults_ops, &probe_tlb_ops, &probe_zero_ops, &probe_thp_ops, &probe_vm_ops,
+};
+#endif
+
+/* Metrics per group, for marking them unsupported when the group is not
+ * available (the ops tables are not compiled without eBPF). */
+static const char *const group_metrics[PG_NR][6] = {
+	{ "faults", "faults_per_kop", NULL },
+	{ "tlb_flushes", "tlb_flushes_per_kop", NULL },
+	{ "zeroed_kib", "zeroed_kib_per_kop", "zero_time_est_ms", NULL },
+	{ "thp_pages", "anon_huge_kib_peak", NULL },
+	{ "mmap_calls", "munmap_calls", "madvise_calls", "brk_calls", "peak_anon_rss_kib", NULL },
+};
+
+struct probes_state {
+	bool want[PG_NR];
+	bool require;
+	void *group[PG_NR];          /* loaded for the current run */
+	char why[PG_NR][256];        /* why a wanted group is not loaded */
+};
+
+/* "all" or a comma list of group names. */
+static int parse_groups(const char *list, bool want[PG_NR], char *err, size_t errlen)
+{
+	if (strcmp(list, "all") == 0 || strcmp(list, "") == 0) {
+		for (int g = 0; g < PG_NR; g++)
+			want[g] = true;
+		return 0;
+	}
+	char buf[256];
+	snprintf(buf, sizeof(buf), "%s", list);
+	char *save = NULL;
+	for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		int g;
+		for (g = 0; g < PG_NR; g++)
+			if (strcmp(w, probe_group_names[g]) == 0)
+				break;
+		if (g == PG_NR) {
+			snprintf(err, errlen, "--probes: unknown probe group '%s' (groups: faults, tlb, zero, thp, vm, or all)", w);
+			return -1;
+		}
+		want[g] = true;
+	}
+	return 0;
+}
 
 static int probes_setup(const struct run_opts *o, void **state, char *err, size_t errlen)
 {
-	(void)o; (void)err; (void)errlen;
 	*state = NULL;
+	if (!o->probes)
+		return 0;
+	struct probes_state *s = calloc(1, sizeof(*s));
+	if (!s) {
+		snprintf(err, errlen, "probes: out of memory");
+		return -1;
+	}
+	if (parse_groups(o->probes, s->want, err, errlen) < 0) {
+		free(s);
+		return -1;
+	}
+	s->require = o->require_probes;
+#ifdef HAVE_BPF
+	probes_libbpf_init();
+#endif
+	*state = s;
 	return 0;
+}
+
+static void close_groups(struct probes_state *s)
+{
+	for (int g = 0; g < PG_NR; g++) {
+#ifdef HAVE_BPF
+		if (s->group[g])
+			group_ops[g]->close(s->group[g]);
+#endif
+		s->group[g] = NULL;
+	}
+}
+
+static int probes_attach(void *state, const struct run_ctx *ctx, char *err, size_t errlen)
+{
+	struct probes_state *s = state;
+	for (int g = 0; g < PG_NR; g++) {
+		s->why[g][0] = '\0';
+		if (!s->want[g])
+			continue;
+#ifdef HAVE_BPF
+		s->group[g] = group_ops[g]->open(ctx->pid, ctx, s->why[g], sizeof(s->why[g]));
+		if (!s->group[g] && !s->why[g][0])
+			snprintf(s->why[g], sizeof(s->why[g]), "could not load (no reason given)");
+#else
+		(void)ctx;
+		snprintf(s->why[g], sizeof(s->why[g]), "%s", PROBES_UNAVAILABLE_REASON);
+#endif
+		if (!s->group[g] && s->require) {
+			snprintf(err, errlen, "probe group %s unavailable: %s (--require-probes was given)",
+				 probe_group_names[g], s->why[g]);
+			close_groups(s);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void probes_tick(void *state, const struct run_ctx *ctx, double t_s)
+{
+	(void)t_s;
+#ifdef HAVE_BPF
+	struct probes_state *s = state;
+	for (int g = 0; g < PG_NR; g++)
+		if (s->group[g] && group_ops[g]->tick)
+			group_ops[g]->tick(s->group[g], ctx->pid);
+#else
+	(void)state; (void)ctx;
+#endif
+}
+
+static void probes_finish(void *state, const struct run_ctx *ctx, struct jbuf *rec, struct metrics *m)
+{
+	struct probes_state *s = state;
+	jb_obj_begin(rec, "probes");
+	for (int g = 0; g < PG_NR; g++) {
+		if (!s->want[g])
+			continue;
+		jb_obj_begin(rec, probe_group_names[g]);
+		if (s->group[g]) {
+			jb_str(rec, "status", "ok");
+#ifdef HAVE_BPF
+			group_ops[g]->report(s->group[g], ctx, rec, m);
+#endif
+		} else {
+			char st[300];
+			snprintf(st, sizeof(st), "unavailable: %s", s->why[g]);
+			jb_str(rec, "status", st);
+			for (int i = 0; group_metrics[g][i]; i++)
+				metrics_unsupported(m, group_metrics[g][i], st);
+		}
+		jb_obj_end(rec);
+	}
+	jb_obj_end(rec);
+	(void)ctx;
+	close_groups(s);
+}
+
+static void probes_abort(void *state, const struct run_ctx *ctx)
+{
+	(void)ctx;
+	close_groups(state);
+}
+
+static void probes_teardown(void *state)
+{
+	if (!state)
+		return;
+	close_groups(state);
+	free(state);
+}
+
+void probes_hist_json(struct jbuf *b, const char *key, const unsigned long long *slots, int n)
+{
+	jb_arr_begin(b, key);
+	for (int i = 0; i < n; i++) {
+		if (!slots[i])
+			continue;
+		jb_arr_begin(b, NULL);
+		jb_num(b, NULL, i == 0 ? 0 : (double)(1ULL << i));
+		jb_int(b, NULL, (long long)slots[i]);
+		jb_arr_end(b);
+	}
+	jb_arr_end(b);
 }
 
 const struct collector probes_collector = {
 	.name = "probes",
+	.tick_ms = 100,          /* smaps_rollup takes the mmap lock: not more often */
 	.setup = probes_setup,
+	.attach = probes_attach,
+	.tick = probes_tick,
+	.finish = probes_finish,
+	.abort = probes_abort,
+	.teardown = probes_teardown,
 };

@@ -1,0 +1,126 @@
+/* known.c - a workload with exactly known memory behaviour, for the
+ * probes' tests.  Every step runs only when asked, so that a test can
+ * compare two runs that differ in one step (the loader's and libc's own
+ * mmaps and faults are the same in both and cancel out).
+ *
+ *   --touch N      mmap N*4 KiB anonymous, write one byte per page (N faults,
+ *                  N zeroed pages); kept mapped
+ *   --calls K      K x (mmap 1 page, madvise MADV_DONTNEED, munmap): exactly
+ *                  K of each, no page touched
+ *   --unmap K      K x (mmap 16 pages, touch them, munmap): munmap of touched
+ *                  pages, which must flush the TLB
+ *   --thp 1        a 2 MiB-aligned region with MADV_HUGEPAGE, every 4 KiB page
+ *                  written: one THP fault instead of 512
+ *   --superslab K  K x (a 2 MiB-aligned region reported with
+ *                  hakmem_trace_superslab_map, 100 pages touched, reported
+ *                  unmapped, munmap), like HAKMEM does
+ *   --hold-ms M    sleep M ms at the end (so that /proc can be sampled)
+ *
+ * Syscalls go through syscall(2) directly: exactly one each. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PAGE 4096UL
+#define HUGE (2UL << 20)
+
+/* The same interface HAKMEM exports; the tests attach the probes' uprobes
+ * to these functions in this executable.  noipa, not just noinline: GCC
+ * would otherwise call a ".constprop" clone (len is constant here) and a
+ * uprobe on the real symbol would never fire. */
+__attribute__((noipa, used)) void hakmem_trace_superslab_map(void *base, size_t len)
+{
+	__asm__ volatile("" : : "r"(base), "r"(len) : "memory");
+}
+
+__attribute__((noipa, used)) void hakmem_trace_superslab_unmap(void *base, size_t len)
+{
+	__asm__ volatile("" : : "r"(base), "r"(len) : "memory");
+}
+
+static char *map_anon(size_t len)
+{
+	void *p = (void *)syscall(SYS_mmap, NULL, len, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		perror("probes_known: mmap");
+		exit(1);
+	}
+	return p;
+}
+
+static void touch(volatile char *p, size_t pages)
+{
+	for (size_t i = 0; i < pages; i++)
+		p[i * PAGE] = 1;
+}
+
+/* A 2 MiB-aligned 2 MiB region inside a 4 MiB mapping (one mmap call). */
+static char *map_aligned_2m(void)
+{
+	char *raw = map_anon(2 * HUGE);
+	return (char *)(((unsigned long)raw + HUGE - 1) & ~(HUGE - 1));
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long touch_n = 0, calls = 0, unmaps = 0, thp = 0, superslabs = 0, hold_ms = 0;
+	for (int i = 1; i + 1 < argc; i += 2) {
+		unsigned long v = strtoul(argv[i + 1], NULL, 0);
+		if (!strcmp(argv[i], "--touch")) touch_n = v;
+		else if (!strcmp(argv[i], "--calls")) calls = v;
+		else if (!strcmp(argv[i], "--unmap")) unmaps = v;
+		else if (!strcmp(argv[i], "--thp")) thp = v;
+		else if (!strcmp(argv[i], "--superslab")) superslabs = v;
+		else if (!strcmp(argv[i], "--hold-ms")) hold_ms = v;
+		else {
+			fprintf(stderr, "probes_known: unknown option '%s' (see the comment in known.c)\n", argv[i]);
+			return 2;
+		}
+	}
+
+	if (touch_n)
+		touch(map_anon(touch_n * PAGE), touch_n);
+
+	for (unsigned long i = 0; i < calls; i++) {
+		char *p = map_anon(PAGE);
+		syscall(SYS_madvise, p, PAGE, MADV_DONTNEED);
+		syscall(SYS_munmap, p, PAGE);
+	}
+
+	for (unsigned long i = 0; i < unmaps; i++) {
+		char *p = map_anon(16 * PAGE);
+		touch(p, 16);
+		syscall(SYS_munmap, p, 16 * PAGE);
+	}
+
+	if (thp) {
+		char *h = map_aligned_2m();
+		if (syscall(SYS_madvise, h, HUGE, MADV_HUGEPAGE) != 0) {
+			perror("probes_known: madvise(MADV_HUGEPAGE)");
+			return 1;
+		}
+		touch(h, HUGE / PAGE);
+	}
+
+	for (unsigned long i = 0; i < superslabs; i++) {
+		char *raw = map_anon(2 * HUGE);
+		char *ss = (char *)(((unsigned long)raw + HUGE - 1) & ~(HUGE - 1));
+		hakmem_trace_superslab_map(ss, HUGE);
+		touch(ss, 100);
+		hakmem_trace_superslab_unmap(ss, HUGE);
+		syscall(SYS_munmap, raw, 2 * HUGE);
+	}
+
+	if (hold_ms) {
+		struct timespec ts = { (time_t)(hold_ms / 1000), (long)(hold_ms % 1000) * 1000000L };
+		while (nanosleep(&ts, &ts) != 0)
+			;
+	}
+	printf("{\"workload\": \"probes_known\", \"ops\": 1, \"seconds\": 0, \"ops_per_sec\": 0, \"ops_unit\": \"run\"}\n");
+	return 0;
+}
