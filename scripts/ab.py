@@ -57,7 +57,7 @@ def main(argv=None, out=sys.stdout):
         if not cs:
             out.write("  none: every other figure shows no measurable effect\n")
             continue
-        rows = [["figure", base.label[:24], v.label[:24], "p (Holm)", "verdict"]]
+        rows = [["figure", base.label[:24], v.label[:24], "p (BH)", "verdict"]]
         for c in cs:
             rows.append([c.figure.label, verdict.fmt_num(c.med_base), verdict.fmt_num(c.med_other),
                          "%.3g" % c.p_adj, c.text()])

@@ -186,8 +186,8 @@ def build(an, outdir, title_name, results_arg, html=True):
     L.append("## Knob verdicts")
     L.append("")
     L.append("Each variant against `%s`. An effect is claimed only when the 95%% bootstrap CI of the "
-             "ratio of medians excludes 0 **and** the Mann-Whitney p < %.2f (Holm-adjusted over the "
-             "figures other than throughput)." % (base.label, verdict.ALPHA))
+             "ratio of medians excludes 0 **and** the Mann-Whitney p < %.2f (Benjamini-Hochberg adjusted "
+             "over the figures other than throughput)." % (base.label, verdict.ALPHA))
     L.append("")
     rows = []
     for v in exp.variants[1:]:
@@ -212,7 +212,7 @@ def build(an, outdir, title_name, results_arg, html=True):
         for c in an.comps[v.label]:
             p = "%.3g %s" % (c.p, c.method)
             if c.p_adj != c.p:
-                p += ", Holm %.3g" % c.p_adj
+                p += ", BH %.3g" % c.p_adj
             ci = "%s..%s" % (verdict.pct(c.ci[0]), verdict.pct(c.ci[1])) if c.ci else "n/a"
             rows.append([c.figure.label, fmt_num(c.med_base), fmt_num(c.med_other),
                          verdict.pct(c.change) if c.change is not None else "n/a", ci, p, c.text()])

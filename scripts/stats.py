@@ -13,6 +13,7 @@ Everything a verdict rests on is computed here, with no hidden state:
                                    method='auto', so the two can be checked
                                    against each other)
   holm(ps)                         Holm step-down adjusted p-values
+  bh(ps)                           Benjamini-Hochberg adjusted p-values (FDR)
 
 Why our own Mann-Whitney and not scipy's: the report must say which test
 was used for which figure (exact or approximate), and the smallest p-value
@@ -141,6 +142,22 @@ def holm(ps):
     for rank, i in enumerate(idx):
         adj = min(1.0, (m - rank) * ps[i])
         running = max(running, adj)
+        out[i] = running
+    return out
+
+
+def bh(ps):
+    """Benjamini-Hochberg step-up adjusted p-values, in the input order
+    (None kept).  Controls the false discovery rate: among the figures
+    declared moved, at most ALPHA are expected to be false alarms."""
+    idx = [i for i, p in enumerate(ps) if p is not None]
+    idx.sort(key=lambda i: ps[i])
+    m = len(idx)
+    out = list(ps)
+    running = 1.0
+    for rank in range(m, 0, -1):
+        i = idx[rank - 1]
+        running = min(running, ps[i] * m / rank)
         out[i] = running
     return out
 

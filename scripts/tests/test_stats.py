@@ -73,6 +73,18 @@ class Holm(unittest.TestCase):
         self.assertIsNone(adj[3])
 
 
+class BenjaminiHochberg(unittest.TestCase):
+    def test_known_values(self):
+        adj = stats.bh([0.01, 0.04, 0.03, 0.005, None])
+        for got, want in zip(adj, [0.02, 0.04, 0.04, 0.02]):
+            self.assertAlmostEqual(got, want)
+        self.assertIsNone(adj[4])
+
+    def test_many_equal_small_p_stay_small(self):
+        # 20 figures that all moved (p = 0.0079 each, the 5-vs-5 exact minimum)
+        self.assertTrue(all(abs(p - 0.0079) < 1e-12 for p in stats.bh([0.0079] * 20)))
+
+
 class Regression(unittest.TestCase):
     def test_against_scipy(self):
         rng = np.random.default_rng(3)
