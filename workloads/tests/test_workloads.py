@@ -1,0 +1,189 @@
+#!/usr/bin/python3
+"""Every workload with tiny parameters under every installed allocator.
+
+usage: test_workloads.py WORKLOAD_BUILD_DIR ALLOCATOR_BUILD_DIR
+
+Each run must exit 0 and print a result line (the last stdout line) that
+parses as JSON, carries the common keys with sane values and the
+workload's own figures; the real-program workloads must report the same
+output digest under every allocator.  The drain protocol (wl_drained) is
+checked once: one byte on HARNESS_DRAIN_FD, then the workload lingers.
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+import unittest
+
+WL_DIR, ALLOC_DIR = sys.argv[1], sys.argv[2]
+LIBDIR = "/usr/lib/x86_64-linux-gnu"
+
+
+def allocators():
+    found = {"glibc": None}
+    for name, lib in (("jemalloc", "libjemalloc.so.2"), ("mimalloc", "libmimalloc.so.2"),
+                      ("tcmalloc", "libtcmalloc_minimal.so.4")):
+        if os.path.exists(os.path.join(LIBDIR, lib)):
+            found[name] = os.path.join(LIBDIR, lib)
+    hakmem = os.path.join(ALLOC_DIR, "libhakmem.so")
+    if os.path.exists(hakmem):
+        found["hakmem"] = hakmem
+    return found
+
+
+ALLOCS = allocators()
+
+# name -> tiny arguments (each run well under a second)
+TINY = {
+    "larson": ["--threads", "2", "--blocks", "200", "--rounds", "2000", "--epochs", "3"],
+    "xthread": ["--threads", "2", "--count", "20000"],
+    "cache_scratch": ["--threads", "2", "--iterations", "2000", "--repetitions", "5"],
+    "realloc_growth": ["--rounds", "20000", "--max-size", "65536"],
+    "large": ["--iters", "20"],
+    "fragmentation": ["--phases", "4", "--live-mib", "2"],
+    "latency": ["--ops", "200000", "--sample-every", "4"],
+    "real_python": ["--scale", "20000"],
+    "real_gcc": ["--scale", "8"],
+    "real_sqlite": ["--scale", "5000"],
+    "real_perl": ["--scale", "3000"],
+}
+REAL = [n for n in TINY if n.startswith("real_")]
+COMMON = ("workload", "ops", "seconds", "ops_per_sec", "ops_unit")
+
+
+def run(name, alloc, args, env_extra=None, **kw):
+    env = dict(os.environ)
+    env.pop("LD_PRELOAD", None)
+    env.pop("HARNESS_DRAIN_FD", None)
+    if ALLOCS[alloc]:
+        env["LD_PRELOAD"] = ALLOCS[alloc]
+    env.update(env_extra or {})
+    return subprocess.run([os.path.join(WL_DIR, name)] + args, env=env, capture_output=True,
+                          text=True, timeout=120, **kw)
+
+
+class Workloads(unittest.TestCase):
+    results = {}
+
+    @classmethod
+    def setUpClass(cls):
+        for alloc in ALLOCS:
+            for name, args in TINY.items():
+                p = run(name, alloc, args)
+                cls.results[(name, alloc)] = p
+
+    def result(self, name, alloc):
+        p = self.results[(name, alloc)]
+        self.assertEqual(p.returncode, 0, f"{name} under {alloc} failed: {p.stderr.strip()}")
+        lines = p.stdout.strip().splitlines()
+        self.assertTrue(lines, f"{name} under {alloc} printed nothing")
+        r = json.loads(lines[-1])
+        for k in COMMON:
+            self.assertIn(k, r, f"{name} under {alloc}: result lacks {k}")
+        self.assertEqual(r["workload"], name)
+        self.assertGreater(r["ops"], 0)
+        self.assertGreater(r["seconds"], 0)
+        self.assertAlmostEqual(r["ops_per_sec"], r["ops"] / r["seconds"], delta=r["ops_per_sec"] * 1e-4)
+        return r
+
+    def test_larson(self):
+        for a in ALLOCS:
+            r = self.result("larson", a)
+            self.assertEqual(r["ops"], 2 * 2000 * 3)          # threads * rounds * epochs
+            self.assertEqual(r["threads_created"], 6)
+            self.assertGreater(r["peak_rss_kib"], 0)
+
+    def test_xthread(self):
+        for a in ALLOCS:
+            r = self.result("xthread", a)
+            self.assertEqual(r["ops"], 2 * 20000)             # pairs * count
+            self.assertEqual(r["threads"], 4)
+            self.assertGreater(r["peak_rss_kib"], 0)
+            self.assertGreaterEqual(r["peak_rss_kib"], r["rss_after_free_kib"] * 0.5)
+
+    def test_cache_scratch(self):
+        for a in ALLOCS:
+            self.assertEqual(self.result("cache_scratch", a)["ops"], 2 * 2000)
+
+    def test_realloc_growth(self):
+        for a in ALLOCS:
+            r = self.result("realloc_growth", a)
+            self.assertGreaterEqual(r["bytes_appended"], 4 * 20000)   # builders * rounds * >= 1 byte
+            self.assertGreater(r["buffers_completed"], 0)              # 65536 reached at least once
+            self.assertTrue(0 <= r["moved_fraction"] <= 1)
+
+    def test_large(self):
+        for a in ALLOCS:
+            r = self.result("large", a)
+            self.assertEqual(r["ops"], 20)
+            self.assertGreaterEqual(r["bytes_touched"], 20 * 65536)
+            self.assertLessEqual(r["bytes_touched"], 20 * 32 * 2**20)
+            self.assertGreaterEqual(r["minor_faults"], 0)
+
+    def test_fragmentation(self):
+        for a in ALLOCS:
+            r = self.result("fragmentation", a)
+            for k in ("phase_live_bytes", "phase_rss_kib", "phase_ratio"):
+                self.assertEqual(len(r[k]), 4, k)
+            self.assertTrue(all(x > 0 for x in r["phase_live_bytes"]))
+            # what is held costs at least itself (allow for RSS rounding and
+            # memory already resident before the baseline was read)
+            self.assertTrue(all(x > 0.3 for x in r["phase_ratio"]), r["phase_ratio"])
+            self.assertEqual(r["max_ratio"], max(r["phase_ratio"]))
+
+    def test_latency(self):
+        for a in ALLOCS:
+            r = self.result("latency", a)
+            for op in ("malloc", "free"):
+                self.assertGreater(r[f"{op}_samples"], 1000)
+                ps = [r[f"{op}_p50_ns"], r[f"{op}_p99_ns"], r[f"{op}_p999_ns"], r[f"{op}_max_ns"]]
+                self.assertEqual(ps, sorted(ps), f"{op} percentiles out of order under {a}")
+                self.assertGreater(ps[0], 0)
+            self.assertGreater(r["timer_overhead_ns"], 0)
+
+    def test_real_programs_same_output_everywhere(self):
+        for name in REAL:
+            digests = {}
+            for a in ALLOCS:
+                r = self.result(name, a)
+                self.assertEqual(r["ops"], 1)
+                self.assertGreater(r["output_bytes"], 0)
+                self.assertRegex(r["output_digest"], r"^fnv1a64:[0-9a-f]{16}$")
+                digests[a] = r["output_digest"]
+            self.assertEqual(len(set(digests.values())), 1, f"{name}: output differs: {digests}")
+
+    def test_real_program_digest_depends_on_input(self):
+        # a digest that ignored the output would pass the test above
+        p = run("real_sqlite", "glibc", ["--scale", "5001"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        other = json.loads(p.stdout.strip().splitlines()[-1])["output_digest"]
+        self.assertNotEqual(other, self.result("real_sqlite", "glibc")["output_digest"])
+
+    def test_bad_option_is_an_error(self):
+        p = run("larson", "glibc", ["--no-such-option", "1"])
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("unknown option", p.stderr)
+
+    def test_drain_signal(self):
+        rd, wr = os.pipe()
+        t0 = time.monotonic()
+        proc = subprocess.Popen([os.path.join(WL_DIR, "realloc_growth"), "--rounds", "1000"],
+                                env=dict(os.environ, HARNESS_DRAIN_FD=str(wr)), pass_fds=(wr,),
+                                stdout=subprocess.PIPE, text=True)
+        os.close(wr)
+        got = os.read(rd, 1)
+        t_drain = time.monotonic()
+        out, _ = proc.communicate(timeout=30)
+        t_exit = time.monotonic()
+        os.close(rd)
+        self.assertEqual(got, b"D")
+        self.assertEqual(proc.returncode, 0)
+        self.assertGreater(t_exit - t_drain, 1.0, "the workload must linger after signalling drained")
+        self.assertLess(t_drain - t0, 10)
+        self.assertEqual(json.loads(out.strip().splitlines()[-1])["workload"], "realloc_growth")
+
+
+if __name__ == "__main__":
+    print("allocators:", ", ".join(f"{k}={v or 'libc'}" for k, v in ALLOCS.items()))
+    unittest.main(argv=sys.argv[:1], verbosity=2)
