@@ -18,10 +18,10 @@ Per variant (medians over its ok runs):
                                  figure (1-2 us per fault in this VM; we
                                  use 1.5 us) is used and labelled an
                                  assumption.
-  zeroing                        bytes zeroed, when a probe metric carries
-                                 them; time = bytes / zeroing bandwidth
-                                 measured on this machine by the report
-                                 (an estimate, labelled as such)
+  zeroing                        bytes zeroed and the probes' time estimate
+                                 when recorded; without the estimate, time =
+                                 bytes / zeroing bandwidth measured on this
+                                 machine by the report (labelled estimate)
   TLB flushes                    a count when probes carry it; no cost per
                                  flush can be measured here (no PMU)
   controllable share             user time x allocator share of user
@@ -43,6 +43,7 @@ import stats
 
 ASSUMED_FAULT_COST_S = 1.5e-6      # machine.md: "page faults cost about 1-2 us each in this VM"
 MIN_R2 = 0.5
+SHORT_RUN_S = 0.25                 # below this the tick-based user/sys split is coarse
 
 
 def _find(exp, *words, exclude=()):
@@ -55,7 +56,7 @@ def _find(exp, *words, exclude=()):
 
 
 def _to_seconds(v, unit):
-    u = (unit or "").strip().lower()
+    u = (unit or "").split("(")[0].strip().lower()     # "ms (estimate)" -> "ms"
     return v * {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0, "msec": 1e-3}.get(u, 1.0)
 
 
@@ -124,14 +125,21 @@ def analyse(exp):
     cost = fault_cost(exp)
     notes = []
     tc = _find(exp, "task", "clock")
-    zero = _find(exp, "zero", exclude=("page_alloc_count",))
-    tlb = _find(exp, "tlb")
+    zero_t = _find(exp, "zero", "time")          # the probes' own estimate, when recorded
+    zero = _find(exp, "zero", exclude=("time", "per_kop", "/"))
+    tlb = _find(exp, "tlb", exclude=("per_kop",))
     instr = _find(exp, "instr", exclude=("alloc",))
     alloc_instr = _find(exp, "alloc", "instr")
     probes_on = any("probes" in r for r in exp.records)
     if probes_on:
         notes.append("eBPF probes were attached: they add about 0.6 us to every page fault "
                      "(machine.md), so kernel time and the cost per fault include that overhead.")
+    short = [v.label for v in exp.variants
+             if _med(v, "user_s") is not None and _med(v, "user_s") + _med(v, "sys_s") < SHORT_RUN_S]
+    if short:
+        notes.append("rusage splits CPU time into user and kernel by timer ticks (a few ms each), so for "
+                     "runs shorter than %.2f s of CPU (%s) the split is coarse; use more work per run "
+                     "for a trustworthy split." % (SHORT_RUN_S, ", ".join(short[:4]) + (" ..." if len(short) > 4 else "")))
     rows = []
     for v in exp.variants:
         user = _med(v, "user_s")
@@ -152,12 +160,13 @@ def analyse(exp):
         row["fault_share_of_sys"] = row["fault_s"] / sys_ if sys_ > 0 else None
         if zero:
             z = _med(v, zero)
-            if z is not None:
-                zb = _to_bytes(z, exp.figures[zero].unit)
-                if "/1k" in exp.figures[zero].unit.lower():
-                    zb = None     # per-op figure: no total to turn into time
-                row["zero_bytes"] = zb
-                row["zero_s"] = zb / zeroing_bandwidth() if zb is not None else None
+            row["zero_bytes"] = _to_bytes(z, exp.figures[zero].unit) if z is not None else None
+        if zero_t and _med(v, zero_t) is not None:
+            row["zero_s"] = _to_seconds(_med(v, zero_t), exp.figures[zero_t].unit)
+            row["zero_how"] = "probes' estimate (fault-to-zeroed-page time; an upper bound)"
+        elif row.get("zero_bytes") is not None:
+            row["zero_s"] = row["zero_bytes"] / zeroing_bandwidth()
+            row["zero_how"] = "zeroed bytes / zeroing bandwidth measured by the report on this machine"
         if tlb:
             row["tlb_flushes"] = _med(v, tlb)
         share_basis = "all user time counted as allocator time (upper bound: no instruction split recorded)"
@@ -183,7 +192,7 @@ def analyse(exp):
     missing = []
     if not tc:
         missing.append("task-clock: no counters metric recorded (run with --counters)")
-    if not zero:
+    if not zero and not zero_t:
         missing.append("zeroing: no probe metric for zeroed pages recorded (run with --probes)")
     if not tlb:
         missing.append("TLB flushes: no probe metric recorded (run with --probes)")
@@ -191,5 +200,5 @@ def analyse(exp):
         missing.append("allocator vs workload instructions: not recorded (hardware counters are "
                        "not available here; the cachegrind engine gives instruction counts)")
     return {"cost": cost, "rows": rows, "notes": notes, "missing": missing,
-            "names": {"task_clock": tc, "zero": zero, "tlb": tlb, "instr": instr,
+            "names": {"task_clock": tc, "zero": zero or zero_t, "tlb": tlb, "instr": instr,
                       "alloc_instr": alloc_instr}}

@@ -47,9 +47,12 @@ def key_discoveries(exp, comps, ctrl, alpha=verdict.ALPHA):
     moved = []
     for lab, cs in comps.items():
         t = tput.get(lab)
+        names = {c.figure.name for c in cs}
         for c in cs:
             if c.figure.name == "ops_per_sec" or not c.significant or c.change is None:
                 continue
+            if c.figure.name.endswith("_per_kop") and c.figure.name[:-8] in names:
+                continue        # the same count per 1K ops says nothing new
             moved.append((abs(c.change), lab, c, t))
     moved.sort(key=lambda x: -x[0])
     for _, lab, c, t in moved[:4]:

@@ -115,14 +115,21 @@ def per_op_panels(exp):
     panels.append(("time, ns/op (timed part)", per_run(ns_per_op)))
     panels.append(("page faults per 1K ops (process)", per_run(faults_per_kop)))
     panels.append(("kernel CPU, ns/op (process)", per_run(sys_ns_per_op)))
+    # per-op metrics of the collectors, most telling first; the fault
+    # counts repeat the rusage panel and are left out
+    prio = ("instr", "cycles", "tlb_flush", "zeroed", "dtlb", "miss", "")
+    cands = []
     for name, fig in exp.figures.items():
-        if not name.startswith("metrics.") or len(panels) >= 8:
-            continue
         unit = fig.unit.lower()
+        if not name.startswith("metrics.") or "fault" in name:
+            continue
         if "/1k" in unit or "per op" in unit or "/op" in unit:
-            key = name
-            panels.append(("%s, %s" % (fig.label, fig.unit),
-                           per_run(lambda r, k=key[8:]: records._num(((r.get("metrics") or {}).get(k) or {}).get("value")))))
+            rank = next(i for i, w in enumerate(prio) if w in name.lower())
+            cands.append((rank, name, fig))
+    for _, name, fig in sorted(cands, key=lambda c: c[0]):
+        d = per_run(lambda r, k=name[8:]: records._num(((r.get("metrics") or {}).get(k) or {}).get("value")))
+        if d and len(panels) < 8:
+            panels.append(("%s, %s" % (fig.label, fig.unit), d))
     return [(t, d) for t, d in panels if d]
 
 

@@ -92,7 +92,7 @@ def classify(name, unit):
     """Figure for a metric known only by name and unit."""
     n = name.lower()
     u = (unit or "").lower()
-    if "ops_per_sec" in n or u in ("ops/s", "op/s") or n.endswith("_per_sec"):
+    if "ops_per_sec" in n or u in ("ops/s", "op/s") or n.endswith("_per_sec") or n == "ipc":
         return Figure(name, unit, "higher", "throughput")
     if any(w in n for w in _COUNT_WORDS) and not (u.endswith("b") or "byte" in u or u in ("s", "ms", "us", "ns")):
         return Figure(name, unit, "lower", "count")
@@ -154,22 +154,15 @@ def run_figures(rec):
                 put(fig, v)
             else:
                 put(fig, str(m.get("status") or "no value recorded"))
-    rss = rec.get("rss")
-    if isinstance(rss, dict):
-        for name, v in rss.items():
-            v = _num(v)
-            if v is None:
-                continue
-            fig = Figure("rss." + name, "KiB" if name.endswith("kb") else "", "lower", "amount", "RSS " + name)
-            put(fig, v)
+    # "rss", "counters" and "probes" put their scalar figures in "metrics"
+    # too; reading only "metrics" avoids counting one figure twice.
     return vals, figs
 
 
 def rss_series(rec):
     """[(t_s, rss_kb), ...] from the record's "rss" section if it carries a
-    time series, else [].  Accepts {"series": [[t, kb], ...]} or
-    {"series": [{"t_s": t, "rss_kb": kb}, ...]} or parallel "t_s"/"rss_kb"
-    arrays; anything else is not a series."""
+    time series, else [].  The sampler writes parallel "t_s"/"rss_kib"
+    arrays; {"series": [[t, kb], ...]} is accepted too."""
     rss = rec.get("rss")
     if not isinstance(rss, dict):
         return []
@@ -187,7 +180,7 @@ def rss_series(rec):
             if t is not None and kb is not None:
                 out.append((t, kb))
         return out
-    ts, kbs = rss.get("t_s"), rss.get("rss_kb")
+    ts, kbs = rss.get("t_s"), rss.get("rss_kib", rss.get("rss_kb"))
     if isinstance(ts, list) and isinstance(kbs, list):
         for t, kb in zip(ts, kbs):
             t, kb = _num(t), _num(kb)
