@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/bpf.h>
+
 #include "probes_groups.h"
 #include "probes.h"
 #include "thp.skel.h"
@@ -78,6 +80,16 @@ static void thp_tick(void *g, pid_t pid)
 	if (kb < 0) {
 		t->sample_errors++;
 		return;
+	}
+	/* Plus the processes it forked (--cmd runs under /bin/sh), while alive. */
+	int fd = bpf_map__fd(t->skel->maps.followed);
+	__u32 key, next, *prev = NULL;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		long long k = anon_huge_kb((pid_t)next);
+		if (k > 0)
+			kb += k;
+		key = next;
+		prev = &key;
 	}
 	t->samples++;
 	t->huge_kb_last = kb;

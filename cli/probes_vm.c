@@ -72,6 +72,7 @@ static void vm_report(void *g, const struct run_ctx *ctx, struct jbuf *b, struct
 	}
 	jb_int(b, "peak_anon_rss_kib", (long long)(c->peak_anon_bytes / 1024));
 	jb_int(b, "rss_stat_events", (long long)c->rss_events);
+	jb_int(b, "forks_followed", (long long)((struct vm_bpf *)g)->bss->followed_forks);
 
 	metrics_add(m, "mmap_calls", "calls", (double)c->calls[VC_MMAP]);
 	metrics_add(m, "munmap_calls", "calls", (double)c->calls[VC_MUNMAP]);

@@ -17,9 +17,41 @@ char LICENSE[] SEC("license") = "GPL";
  * child is held on a pipe before exec meanwhile, so nothing is missed. */
 const volatile __u32 target_tgid = 0;
 
+/* Processes the workload forks are followed too: `--cmd` runs the program
+ * under /bin/sh -c, and dash forks it rather than exec'ing it.  The map is
+ * only looked up once a fork was seen, so a workload that never forks
+ * costs one comparison per event. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u8);
+} followed SEC(".maps");
+
+__u64 followed_forks;
+
 static __always_inline bool is_target(void)
 {
-	return (bpf_get_current_pid_tgid() >> 32) == target_tgid;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	if (tgid == target_tgid)
+		return true;
+	if (!followed_forks)
+		return false;
+	return bpf_map_lookup_elem(&followed, &tgid) != NULL;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(follow_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid, ctgid = child->tgid;
+	if (ctgid == ptgid)                 /* a new thread: already covered */
+		return 0;
+	if (ptgid != target_tgid && !bpf_map_lookup_elem(&followed, &ptgid))
+		return 0;
+	__u8 one = 1;
+	bpf_map_update_elem(&followed, &ctgid, &one, BPF_ANY);
+	__sync_fetch_and_add(&followed_forks, 1);
+	return 0;
 }
 
 static __always_inline __u32 current_tid(void)
