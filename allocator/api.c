@@ -1,0 +1,338 @@
+/* api.c - the exported malloc API: the glibc semantics of every edge case
+ * on top of the thread cache (front.h), the size classes and the large
+ * blocks.
+ *
+ * Edge cases, as glibc 2.36 does them unless said otherwise:
+ * - malloc(0) returns a unique 16-byte block; free(NULL) does nothing;
+ * - sizes above PTRDIFF_MAX and calloc/reallocarray overflow: NULL, ENOMEM;
+ * - realloc(p, 0) frees p and returns NULL; realloc(NULL, n) = malloc(n);
+ * - posix_memalign: EINVAL (returned, errno untouched) unless the
+ *   alignment is a power of two multiple of sizeof(void *);
+ * - aligned_alloc: NULL with EINVAL unless the alignment is a power of two
+ *   (C11; what glibc does since 2.38; 2.36 rounded up like memalign);
+ * - memalign: alignments <= 16 are plain malloc, others are rounded up to
+ *   a power of two; above SIZE_MAX/2+1: EINVAL;
+ * - valloc/pvalloc: page alignment, pvalloc rounds the size up to pages;
+ * - malloc_usable_size(NULL) = 0; free_sized/free_aligned_sized (C23) free.
+ *
+ * With -Dhakmem_debug=true every small block carries an 8-byte canary at
+ * its end and a "freed" mark while free, and free() validates the pointer
+ * first: invalid frees, double frees and overruns abort with a message. */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "config.h"
+#include "fmt.h"
+#include "front.h"
+#include "large.h"
+#include "sizeclass.h"
+#include "superslab.h"
+#include "thread.h"
+
+#ifndef HAKMEM_DEBUG
+#define HAKMEM_DEBUG 0
+#endif
+
+static inline int is_pow2(size_t x) { return x && !(x & (x - 1)); }
+
+/* ------------------------------------------------------ debug checks */
+
+#if HAKMEM_DEBUG
+#define HK_REDZONE 8
+#define CANARY(p) ((uint64_t)0xCAFEBABEDEADBEEFull ^ (uint64_t)(uintptr_t)(p))
+#define FREED(p) ((uint64_t)0xF7EEDF7EEDF7EED0ull ^ (uint64_t)(uintptr_t)(p))
+
+static void *debug_arm(void *p, unsigned cls)
+{
+	if (p) {
+		uint64_t *w = p;
+		size_t words = hk_class_size[cls] / 8;
+		w[1] = 0;
+		w[words - 1] = CANARY(p);
+	}
+	return p;
+}
+
+static unsigned debug_check_free(void *p)
+{
+	struct hk_prefix *h = hk_prefix_of(p);
+	if (hk_large_owns(p)) {
+		struct hk_large *l = (struct hk_large *)h;
+		if ((char *)p != (char *)l + l->block_off)
+			hk_fatal("free(): pointer", p, "is inside a large block, not its start");
+		return 0;
+	}
+	if (!hk_ss_owns(p))
+		hk_fatal("free(): invalid pointer", p, "was not allocated by hakmem");
+	unsigned cls = h->unit_cls[hk_unit_of(h, p)];
+	if (!cls)
+		hk_fatal("free(): invalid pointer", p, "is not in a slab in use");
+	struct hk_slab *s = hk_slab_of(p);
+	char *base = (char *)h + ((size_t)h->unit_slab[hk_unit_of(h, p)] << HK_UNIT_SHIFT);
+	if ((size_t)((char *)p - base) % s->size != 0 || (char *)p >= s->bump)
+		hk_fatal("free(): invalid pointer", p, "is not the start of a block");
+	uint64_t *w = p;
+	if (w[1] == FREED(p))
+		hk_fatal("free(): double free of", p, "(block is already free)");
+	if (w[s->size / 8 - 1] != CANARY(p))
+		hk_fatal("free(): heap overflow at", p, "(canary after the block is damaged)");
+	w[1] = FREED(p);
+	return cls;
+}
+#else
+#define HK_REDZONE 0
+#endif
+
+/* ------------------------------------------------------------ malloc */
+
+HK_COLD static void *malloc_large(size_t size)
+{
+	if (size > (size_t)PTRDIFF_MAX) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	hk_init();
+	return hk_large_alloc(size, 0, 0);
+}
+
+HK_INLINE void *hk_malloc(size_t size)
+{
+	unsigned cls;
+#if HAKMEM_DEBUG
+	if (size > SIZE_MAX - HK_REDZONE)
+		return malloc_large(size);
+	size += HK_REDZONE;
+#endif
+	if (HK_LIKELY(size <= HK_TINY_MAX)) {
+		cls = hk_class_lut[(size + 15) >> 4];
+	} else {
+		cls = hk_class_of_big(size);
+		if (HK_UNLIKELY(!cls))
+			return malloc_large(size);
+	}
+#if HAKMEM_DEBUG
+	return debug_arm(hk_bin_pop(cls), cls);
+#else
+	return hk_bin_pop(cls);
+#endif
+}
+
+HK_EXPORT void *malloc(size_t size)
+{
+	return hk_malloc(size);
+}
+
+/* -------------------------------------------------------------- free */
+
+HK_COLD static void free_not_small(void *p)
+{
+	struct hk_prefix *h = hk_prefix_of(p);
+	struct hk_large *l = (struct hk_large *)h;
+	if (h->magic == HK_MAGIC && h->kind == HK_KIND_LARGE && (char *)p == (char *)l + l->block_off) {
+		hk_large_free(l);
+		return;
+	}
+	hk_fatal("free(): invalid pointer", p, "(not a block allocated by hakmem)");
+}
+
+HK_INLINE void hk_free(void *p)
+{
+	if (HK_UNLIKELY(!p))
+		return;
+#if HAKMEM_DEBUG
+	unsigned cls = debug_check_free(p);
+#else
+	struct hk_prefix *h = hk_prefix_of(p);
+	unsigned cls = h->unit_cls[hk_unit_of(h, p)];
+#endif
+	if (HK_UNLIKELY(!cls)) {
+		free_not_small(p);
+		return;
+	}
+	hk_bin_push(cls, p);
+}
+
+HK_EXPORT void free(void *p)
+{
+	hk_free(p);
+}
+
+HK_EXPORT void free_sized(void *p, size_t size)
+{
+	(void)size;
+	hk_free(p);
+}
+
+HK_EXPORT void free_aligned_sized(void *p, size_t alignment, size_t size)
+{
+	(void)alignment;
+	(void)size;
+	hk_free(p);
+}
+
+/* ------------------------------------------------------- usable size */
+
+static size_t hk_usable(void *p)
+{
+	struct hk_prefix *h = hk_prefix_of(p);
+	unsigned cls = h->unit_cls[hk_unit_of(h, p)];
+	if (cls)
+		return hk_class_size[cls] - HK_REDZONE;
+	return hk_large_usable((struct hk_large *)h, p);
+}
+
+HK_EXPORT size_t malloc_usable_size(void *p)
+{
+	return p ? hk_usable(p) : 0;
+}
+
+/* ------------------------------------------------------------ calloc */
+
+HK_EXPORT void *calloc(size_t n, size_t size)
+{
+	size_t total;
+	if (__builtin_mul_overflow(n, size, &total)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (total > HK_SMALL_MAX - HK_REDZONE) {
+		if (total > (size_t)PTRDIFF_MAX) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		hk_init();
+		return hk_large_alloc(total, 0, 1);   /* fresh mappings are not cleared again */
+	}
+	void *p = hk_malloc(total);
+	if (p)
+		memset(p, 0, total);
+	return p;
+}
+
+/* ----------------------------------------------------------- realloc */
+
+HK_EXPORT void *realloc(void *p, size_t size)
+{
+	if (!p)
+		return hk_malloc(size);
+	if (size == 0) {
+		hk_free(p);
+		return NULL;
+	}
+	size_t cur = hk_usable(p);
+	struct hk_prefix *h = hk_prefix_of(p);
+	if (h->unit_cls[hk_unit_of(h, p)]) {
+		/* in place unless it grows out of the class or shrinks below half */
+		if (size <= cur && size >= cur / 2 && !HAKMEM_DEBUG)
+			return p;
+	} else if (size > HK_SMALL_MAX) {
+		void *q = hk_large_resize((struct hk_large *)h, p, size);
+		if (q)
+			return q;
+	}
+	void *q = hk_malloc(size);
+	if (!q)
+		return NULL;
+	memcpy(q, p, size < cur ? size : cur);
+	hk_free(p);
+	return q;
+}
+
+HK_EXPORT void *reallocarray(void *p, size_t n, size_t size)
+{
+	size_t total;
+	if (__builtin_mul_overflow(n, size, &total)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return realloc(p, total);
+}
+
+/* ----------------------------------------------------------- aligned */
+
+/* align: a power of two. */
+static void *hk_alloc_aligned(size_t align, size_t size)
+{
+	if (align <= 16)
+		return hk_malloc(size);
+	/* a class whose size is a multiple of align has every block aligned,
+	 * because slabs start on 64 KiB boundaries */
+	if (size <= HK_SMALL_MAX - HK_REDZONE && align <= HK_UNIT_SIZE && !HAKMEM_DEBUG) {
+		unsigned cls = hk_class_of(size < align ? align : size);
+		while (cls && cls < HK_NCLS && (hk_class_size[cls] & (align - 1)))
+			cls++;
+		if (cls && cls < HK_NCLS)
+			return hk_bin_pop(cls);
+	}
+	if (size > (size_t)PTRDIFF_MAX) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	hk_init();
+	return hk_large_alloc(size, align, 0);
+}
+
+HK_EXPORT int posix_memalign(void **out, size_t align, size_t size)
+{
+	if (align % sizeof(void *) != 0 || !is_pow2(align / sizeof(void *)))
+		return EINVAL;
+	int saved = errno;
+	void *p = hk_alloc_aligned(align, size);
+	errno = saved;
+	if (!p)
+		return ENOMEM;
+	*out = p;
+	return 0;
+}
+
+HK_EXPORT void *aligned_alloc(size_t align, size_t size)
+{
+	if (!is_pow2(align)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return hk_alloc_aligned(align, size);
+}
+
+HK_EXPORT void *memalign(size_t align, size_t size)
+{
+	if (align <= 16)
+		return hk_malloc(size);
+	if (align > SIZE_MAX / 2 + 1) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!is_pow2(align)) {
+		size_t a = 32;
+		while (a < align)
+			a <<= 1;
+		align = a;
+	}
+	return hk_alloc_aligned(align, size);
+}
+
+HK_EXPORT void *valloc(size_t size)
+{
+	return hk_alloc_aligned(HK_PAGE, size);
+}
+
+HK_EXPORT void *pvalloc(size_t size)
+{
+	size_t rounded;
+	if (__builtin_add_overflow(size, HK_PAGE - 1, &rounded)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return hk_alloc_aligned(HK_PAGE, rounded & ~(HK_PAGE - 1));
+}
+
+/* glibc's internal names: a program or library that calls them directly
+ * must reach the same heap as malloc and free. */
+HK_EXPORT void *__libc_malloc(size_t size) __attribute__((alias("malloc")));
+HK_EXPORT void __libc_free(void *p) __attribute__((alias("free")));
+HK_EXPORT void *__libc_calloc(size_t n, size_t size) __attribute__((alias("calloc")));
+HK_EXPORT void *__libc_realloc(void *p, size_t size) __attribute__((alias("realloc")));
+HK_EXPORT void *__libc_memalign(size_t align, size_t size) __attribute__((alias("memalign")));
+HK_EXPORT void *__libc_valloc(size_t size) __attribute__((alias("valloc")));
+HK_EXPORT void *__libc_pvalloc(size_t size) __attribute__((alias("pvalloc")));

@@ -1,0 +1,147 @@
+/* central.c - see central.h.  Everything here runs under one class's lock
+ * and is reached once per batch of blocks (a refill or an overflow), so
+ * its cost is shared by tens of mallocs or frees. */
+#include "central.h"
+
+#include "sizeclass.h"
+
+struct hk_central hk_central[HK_NCLS];
+uint64_t hk_bytes_in_use, hk_bytes_peak;
+
+void hk_bytes_add(uint64_t n)
+{
+	uint64_t now = __atomic_add_fetch(&hk_bytes_in_use, n, __ATOMIC_RELAXED);
+	uint64_t peak = __atomic_load_n(&hk_bytes_peak, __ATOMIC_RELAXED);
+	while (now > peak &&
+	       !__atomic_compare_exchange_n(&hk_bytes_peak, &peak, now, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
+void hk_bytes_sub(uint64_t n)
+{
+	__atomic_sub_fetch(&hk_bytes_in_use, n, __ATOMIC_RELAXED);
+}
+
+/* ------------------------------------------------------ partial list */
+
+static void list_append(struct hk_central *c, struct hk_slab *s)
+{
+	s->next = NULL;
+	s->prev = c->tail;
+	if (c->tail)
+		c->tail->next = s;
+	else
+		c->head = s;
+	c->tail = s;
+	s->listed = 1;
+	c->npartial++;
+}
+
+static void list_remove(struct hk_central *c, struct hk_slab *s)
+{
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		c->head = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	else
+		c->tail = s->prev;
+	s->listed = 0;
+	c->npartial--;
+}
+
+/* ------------------------------------------------------------ refill */
+
+void *hk_central_refill(unsigned cls, unsigned want, unsigned tid, unsigned *got)
+{
+	struct hk_central *c = &hk_central[cls];
+	void *head = NULL;
+	unsigned n = 0;
+	pthread_mutex_lock(&c->mu);
+	while (n < want) {
+		struct hk_slab *s = c->head;
+		if (!s) {
+			s = hk_slab_new(cls);
+			if (!s)
+				break;
+			c->slabs_new++;
+			list_append(c, s);
+		}
+		unsigned before = n;
+		while (n < want && s->free) {
+			void *b = s->free;
+			s->free = *(void **)b;
+			*(void **)b = head;
+			head = b;
+			n++;
+		}
+		if (n < want && s->bump < s->end) {
+			/* carve in address order, linking only the blocks handed out,
+			 * so untouched pages of the slab stay untouched */
+			size_t size = s->size, left = (size_t)(s->end - s->bump) / size;
+			unsigned k = (unsigned)(want - n < left ? want - n : left);
+			char *first = s->bump;
+			for (unsigned i = 0; i + 1 < k; i++)
+				*(void **)(first + (size_t)i * size) = first + (size_t)(i + 1) * size;
+			*(void **)(first + (size_t)(k - 1) * size) = head;
+			head = first;
+			s->bump = first + (size_t)k * size;
+			n += k;
+		}
+		s->used += n - before;
+		s->owner = tid;
+		if (!s->free && s->bump >= s->end)
+			list_remove(c, s);
+	}
+	if (n) {
+		c->refills++;
+		c->refilled += n;
+		hk_bytes_add((uint64_t)n * hk_class_size[cls]);
+	}
+	pthread_mutex_unlock(&c->mu);
+	*got = n;
+	return head;
+}
+
+/* ------------------------------------------------------------- flush */
+
+void hk_central_flush(unsigned cls, void *list, unsigned tid)
+{
+	struct hk_central *c = &hk_central[cls];
+	uint64_t n = 0, remote = 0;
+	pthread_mutex_lock(&c->mu);
+	while (list) {
+		void *b = list;
+		list = *(void **)b;
+		struct hk_slab *s = hk_slab_of(b);
+		*(void **)b = s->free;
+		s->free = b;
+		n++;
+		remote += s->owner != tid;
+		if (!s->listed)
+			list_append(c, s);
+		if (--s->used == 0 && c->npartial > 1) {
+			list_remove(c, s);
+			c->slabs_released++;
+			hk_slab_release(s);
+		}
+	}
+	c->flushes++;
+	c->flushed += n;
+	c->remote += remote;
+	hk_bytes_sub(n * hk_class_size[cls]);
+	pthread_mutex_unlock(&c->mu);
+}
+
+void hk_central_lock_all(void)
+{
+	for (int i = 1; i < HK_NCLS; i++)
+		pthread_mutex_lock(&hk_central[i].mu);
+}
+
+void hk_central_unlock_all(void)
+{
+	for (int i = HK_NCLS - 1; i >= 1; i--)
+		pthread_mutex_unlock(&hk_central[i].mu);
+}

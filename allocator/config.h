@@ -1,0 +1,36 @@
+/* config.h - HAKMEM's geometry and compiler helpers, shared by every layer.
+ *
+ * The geometry is what makes free() cheap: small blocks live in slabs made
+ * of 64 KiB units inside 2 MiB-aligned SuperSlabs, so a pointer finds its
+ * SuperSlab header by masking and its unit by a shift.  Large blocks get
+ * their own 2 MiB-aligned mapping whose first bytes carry the same header
+ * prefix, so free() needs no registry lookup for either kind. */
+#ifndef HAKMEM_CONFIG_H
+#define HAKMEM_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HK_SS_SHIFT   21
+#define HK_SS_SIZE    ((size_t)1 << HK_SS_SHIFT)        /* 2 MiB SuperSlab */
+#define HK_SS_MASK    (HK_SS_SIZE - 1)
+#define HK_UNIT_SHIFT 16
+#define HK_UNIT_SIZE  ((size_t)1 << HK_UNIT_SHIFT)      /* 64 KiB slab unit */
+#define HK_UNITS      32                                 /* unit 0 holds the header */
+#define HK_PAGE       ((size_t)4096)
+
+#define HK_NCLS       53                                 /* class 0 = "not a small block" */
+#define HK_TINY_MAX   1024                               /* sizes served by the lookup table */
+#define HK_SMALL_MAX  ((size_t)256 * 1024)               /* larger blocks are mapped directly */
+
+#define HK_LIKELY(x)   __builtin_expect(!!(x), 1)
+#define HK_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define HK_EXPORT      __attribute__((visibility("default")))
+#define HK_NOINLINE    __attribute__((noinline))
+#define HK_COLD        __attribute__((noinline, cold))
+#define HK_INLINE      static inline __attribute__((always_inline))
+
+/* Round x up to a multiple of a (a power of two). */
+#define HK_ALIGN_UP(x, a) (((x) + ((a) - 1)) & ~((size_t)(a) - 1))
+
+#endif

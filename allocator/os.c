@@ -1,0 +1,125 @@
+/* os.c - see os.h.  mmap, munmap, madvise and mremap are plain system-call
+ * wrappers in glibc (they never allocate), so they are safe here. */
+#include "os.h"
+
+#include <errno.h>
+#include <sys/mman.h>
+
+#include "config.h"
+#include "options.h"
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+#ifndef MADV_FREE
+#define MADV_FREE 8
+#endif
+
+struct hk_os_counts hk_os_counts;
+
+#define COUNT(field, n) __atomic_fetch_add(&hk_os_counts.field, (n), __ATOMIC_RELAXED)
+
+static void *os_mmap(size_t len)
+{
+	COUNT(mmap, 1);
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	COUNT(bytes_mapped, len);
+	return p;
+}
+
+int hk_os_unmap(void *p, size_t len)
+{
+	COUNT(munmap, 1);
+	if (munmap(p, len) != 0)
+		return -1;
+	COUNT(bytes_unmapped, len);
+	return 0;
+}
+
+void *hk_os_map_aligned(size_t len, size_t align, size_t align_off)
+{
+	/* Linux places a new mapping just below the previous one, so after the
+	 * first aligned SuperSlab the plain attempt is usually aligned too and
+	 * costs one call instead of three. */
+	char *p = os_mmap(len);
+	if (!p)
+		return NULL;
+	if ((((uintptr_t)p - align_off) & (align - 1)) == 0)
+		return p;
+	hk_os_unmap(p, len);
+	if (len + align < len)
+		return NULL;
+	size_t big = len + align;
+	char *raw = os_mmap(big);
+	if (!raw)
+		return NULL;
+	uintptr_t start = (((uintptr_t)raw - align_off + align - 1) & ~(uintptr_t)(align - 1)) + align_off;
+	if (start < (uintptr_t)raw)
+		start += align;
+	size_t head = start - (uintptr_t)raw, tail = big - head - len;
+	if (head)
+		hk_os_unmap(raw, head);
+	if (tail)
+		hk_os_unmap((char *)start + len, tail);
+	return (void *)start;
+}
+
+static void prefault_by_touch(char *p, size_t len)
+{
+	for (size_t off = 0; off < len; off += HK_PAGE)
+		((volatile char *)p)[off] = 0;
+}
+
+void hk_os_new_region(void *p, size_t len)
+{
+	int saved = errno;
+	if (hk_opt(THP)) {
+		COUNT(madvise, 1);
+		madvise(p, len, MADV_HUGEPAGE);
+	}
+	if (hk_opt(PREFAULT)) {
+		COUNT(madvise, 1);
+		if (madvise(p, len, MADV_POPULATE_WRITE) != 0)
+			prefault_by_touch(p, len);   /* kernel < 5.14 */
+	}
+	errno = saved;
+}
+
+int hk_os_release(void *p, size_t len)
+{
+	int saved = errno, zeroed = 0;
+	switch (hk_opt(RELEASE)) {
+	case HK_RELEASE_DONTNEED:
+		COUNT(madvise, 1);
+		zeroed = madvise(p, len, MADV_DONTNEED) == 0;
+		break;
+	case HK_RELEASE_FREE:
+		COUNT(madvise, 1);
+		if (madvise(p, len, MADV_FREE) != 0 && errno == EINVAL) {
+			COUNT(madvise, 1);           /* kernel without MADV_FREE */
+			zeroed = madvise(p, len, MADV_DONTNEED) == 0;
+		}
+		break;
+	default:
+		break;
+	}
+	errno = saved;
+	return zeroed;
+}
+
+int hk_os_resize_in_place(void *p, size_t old_len, size_t new_len)
+{
+	int saved = errno;
+	COUNT(mremap, 1);
+	void *q = mremap(p, old_len, new_len, 0);
+	errno = saved;
+	if (q == MAP_FAILED)
+		return -1;
+	if (new_len > old_len)
+		COUNT(bytes_mapped, new_len - old_len);
+	else
+		COUNT(bytes_unmapped, old_len - new_len);
+	return 0;
+}

@@ -1,0 +1,35 @@
+/* os.h - the only layer that talks to the kernel about memory.
+ *
+ * Contract: lengths are multiples of HK_PAGE and non-zero; addresses are
+ * page aligned.  Map functions return NULL on failure (errno is left as
+ * the kernel set it); the others return 0 or -1.  Every OS policy lives
+ * here: THP (MADV_HUGEPAGE), prefault (MADV_POPULATE_WRITE, falling back
+ * to touching each page on kernels without it) and release (MADV_DONTNEED,
+ * MADV_FREE falling back to MADV_DONTNEED on EINVAL, or keep).  Each call
+ * is counted for the statistics. */
+#ifndef HAKMEM_OS_H
+#define HAKMEM_OS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct hk_os_counts {
+	uint64_t mmap, munmap, madvise, mremap;
+	uint64_t bytes_mapped, bytes_unmapped;
+};
+extern struct hk_os_counts hk_os_counts;
+
+/* A fresh anonymous mapping of len bytes whose start is aligned to
+ * `align` (a power of two, >= HK_PAGE), at `align_off` past an aligned
+ * address (align_off < align; used to place huge-aligned blocks). */
+void *hk_os_map_aligned(size_t len, size_t align, size_t align_off);
+int hk_os_unmap(void *p, size_t len);
+/* Apply HAKMEM_THP and HAKMEM_PREFAULT to a new mapping. */
+void hk_os_new_region(void *p, size_t len);
+/* Give memory back by HAKMEM_RELEASE.  Returns 1 when the memory now reads
+ * as zero (MADV_DONTNEED), 0 otherwise. */
+int hk_os_release(void *p, size_t len);
+/* Try to grow or shrink a mapping in place; 0 on success. */
+int hk_os_resize_in_place(void *p, size_t old_len, size_t new_len);
+
+#endif

@@ -1,0 +1,31 @@
+/* sizeclass.c - the class tables (constant data, usable before any
+ * initialisation: the very first malloc of a process reads them). */
+#include "sizeclass.h"
+
+/* Class c >= 9 is (128 << g) + (s + 1) * (32 << g) with g = (c-9)/4, s = (c-9)%4. */
+#define CS(c) ((c) == 0 ? 0u : (c) <= 8 ? 16u * (c) \
+	: (128u << (((c) - 9) >> 2)) + ((((c) - 9) & 3) + 1u) * (32u << (((c) - 9) >> 2)))
+#define CS4(c) CS(c), CS(c + 1), CS(c + 2), CS(c + 3)
+
+const uint32_t hk_class_size[HK_NCLS] = {
+	CS4(0), CS4(4), CS4(8), CS4(12), CS4(16), CS4(20), CS4(24), CS4(28),
+	CS4(32), CS4(36), CS4(40), CS4(44), CS4(48), CS(52),
+};
+
+const uint8_t hk_class_lut[HK_TINY_MAX / 16 + 1] = {
+	[0] = 1, [1] = 1, [2] = 2, [3] = 3, [4] = 4, [5] = 5, [6] = 6, [7] = 7, [8] = 8,
+	[9 ... 10] = 9, [11 ... 12] = 10, [13 ... 14] = 11, [15 ... 16] = 12,
+	[17 ... 20] = 13, [21 ... 24] = 14, [25 ... 28] = 15, [29 ... 32] = 16,
+	[33 ... 40] = 17, [41 ... 48] = 18, [49 ... 56] = 19, [57 ... 64] = 20,
+};
+
+/* Units per slab: one 64 KiB unit up to 8 KiB blocks (>= 8 blocks), then
+ * enough units for about 8 blocks, at most 16 units (1 MiB). */
+#define UN(c) ((c) == 0 ? 0 : CS(c) <= 8192 ? 1 \
+	: (8u * CS(c) + 65535u) / 65536u > 16u ? 16 : (8u * CS(c) + 65535u) / 65536u)
+#define UN4(c) UN(c), UN(c + 1), UN(c + 2), UN(c + 3)
+
+const uint8_t hk_class_units[HK_NCLS] = {
+	UN4(0), UN4(4), UN4(8), UN4(12), UN4(16), UN4(20), UN4(24), UN4(28),
+	UN4(32), UN4(36), UN4(40), UN4(44), UN4(48), UN(52),
+};

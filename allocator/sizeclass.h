@@ -1,0 +1,34 @@
+/* sizeclass.h - the size classes and the request -> class lookup.
+ *
+ * Classes: 16..128 in steps of 16, then four per doubling (160, 192, 224,
+ * 256, 320, ... 256 KiB): worst-case internal waste 25%, about 10% on
+ * uniform sizes, while keeping few enough classes that each one's slabs
+ * fill up (random_mixed spreads 16..1040 bytes over 21 classes).
+ * Class 0 means "not a small block" (large, or a header unit). */
+#ifndef HAKMEM_SIZECLASS_H
+#define HAKMEM_SIZECLASS_H
+
+#include "config.h"
+
+extern const uint32_t hk_class_size[HK_NCLS];
+extern const uint8_t hk_class_lut[HK_TINY_MAX / 16 + 1];   /* index (size+15)/16 */
+extern const uint8_t hk_class_units[HK_NCLS];              /* 64 KiB units per slab */
+
+/* Class of a request above HK_TINY_MAX; 0 when it is larger than every class. */
+HK_INLINE unsigned hk_class_of_big(size_t size)
+{
+	if (size > HK_SMALL_MAX)
+		return 0;
+	size_t w = size - 1;
+	unsigned b = 63u - (unsigned)__builtin_clzl(w);        /* b >= 10 here */
+	return 21u + (b - 10u) * 4u + (unsigned)((w >> (b - 2u)) & 3u);
+}
+
+HK_INLINE unsigned hk_class_of(size_t size)
+{
+	if (HK_LIKELY(size <= HK_TINY_MAX))
+		return hk_class_lut[(size + 15) >> 4];
+	return hk_class_of_big(size);
+}
+
+#endif

@@ -1,0 +1,104 @@
+/* superslab.h - 2 MiB-aligned SuperSlabs, the slabs inside them, and the
+ * header prefix that large mappings share with them.
+ *
+ * A SuperSlab is 32 units of 64 KiB.  Unit 0 holds this header; a slab is
+ * a run of 1..16 units given to one size class.  free() finds the header
+ * as ((p - 1) & ~2MiB) and the class as unit_cls[(p - header) >> 16]: the
+ * "- 1" lets a block start exactly at a 2 MiB boundary (huge-aligned large
+ * blocks keep their header 2 MiB below the block, index 32 of the table).
+ * Small blocks never start in unit 0, so for them p - 1 is in the same
+ * SuperSlab.  unit_cls is 0 for the header unit, free units and every
+ * unit of a large mapping: free() sends those to its slow path. */
+#ifndef HAKMEM_SUPERSLAB_H
+#define HAKMEM_SUPERSLAB_H
+
+#include "config.h"
+
+enum hk_kind { HK_KIND_SMALL = 1, HK_KIND_LARGE = 2 };
+#define HK_MAGIC 0x484b4d53u   /* "HKMS" */
+
+/* The prefix every 2 MiB-aligned header starts with. */
+struct hk_prefix {
+	uint8_t unit_cls[HK_UNITS + 1];   /* MUST stay first: read by free() */
+	uint8_t unit_slab[HK_UNITS + 1];  /* unit -> index of its slab's first unit */
+	uint8_t kind;
+	uint8_t pad;
+	uint32_t magic;
+};
+
+struct hk_slab {
+	void *free;                 /* blocks given back (singly linked) */
+	char *bump, *end;           /* never-used blocks: [bump, end) */
+	uint32_t used;              /* blocks out of the slab: live or in a thread cache */
+	uint32_t cap;
+	uint32_t size;
+	uint16_t cls;
+	uint8_t nunits;
+	uint8_t listed;             /* on its class's partial list */
+	uint32_t owner;             /* id of the thread that last refilled from it */
+	uint32_t pad;
+	struct hk_slab *next, *prev;
+};
+
+struct hk_ss {
+	struct hk_prefix h;
+	uint32_t free_units;        /* bit i set: unit i is free */
+	uint8_t listed;             /* on the "has free units" list */
+	uint8_t pooled;             /* empty, in the pool */
+	uint8_t released;           /* pooled and given back by HAKMEM_RELEASE */
+	uint8_t pad;
+	struct hk_ss *next, *prev;          /* "has free units" list or pool */
+	struct hk_ss *all_next, *all_prev;  /* every SuperSlab (debug checks) */
+	struct hk_slab slabs[HK_UNITS];
+};
+
+/* Header of a large block's mapping: [base, base + map_len) holds the
+ * header at `hdr` (2 MiB aligned) and the block at hdr + block_off. */
+struct hk_large {
+	struct hk_prefix h;
+	char *map_base;
+	size_t map_len;
+	size_t block_off;
+	size_t user_size;
+	uint32_t zeroed;            /* the block's bytes are known to be zero */
+	uint32_t pad;
+	struct hk_large *next, *prev;   /* large cache */
+};
+#define HK_LARGE_HDR ((size_t)128)
+
+_Static_assert(sizeof(struct hk_slab) == 64, "slab metadata is one cache line");
+_Static_assert(sizeof(struct hk_ss) <= HK_UNIT_SIZE, "SuperSlab header fits unit 0");
+_Static_assert(sizeof(struct hk_large) <= HK_LARGE_HDR, "large header fits before the block");
+
+HK_INLINE struct hk_prefix *hk_prefix_of(const void *p)
+{
+	return (struct hk_prefix *)(((uintptr_t)p - 1) & ~(uintptr_t)HK_SS_MASK);
+}
+
+HK_INLINE unsigned hk_unit_of(const struct hk_prefix *h, const void *p)
+{
+	return (unsigned)(((uintptr_t)p - (uintptr_t)h) >> HK_UNIT_SHIFT);
+}
+
+HK_INLINE struct hk_slab *hk_slab_of(const void *p)
+{
+	struct hk_ss *ss = (struct hk_ss *)hk_prefix_of(p);
+	return &ss->slabs[ss->h.unit_slab[hk_unit_of(&ss->h, p)]];
+}
+
+/* A new slab for class cls (units taken from a SuperSlab), or NULL. */
+struct hk_slab *hk_slab_new(unsigned cls);
+/* Give an empty slab's units back to its SuperSlab. */
+void hk_slab_release(struct hk_slab *s);
+/* Is p inside a live slab of ours?  (debug checks; takes the lock) */
+int hk_ss_owns(const void *p);
+
+struct hk_ss_counts {
+	uint64_t mapped, unmapped, released, reused, live, peak_live, pooled;
+};
+void hk_ss_counts_get(struct hk_ss_counts *out);
+
+void hk_ss_lock(void);
+void hk_ss_unlock(void);
+
+#endif
