@@ -200,11 +200,11 @@ static int extract_vary(int *argc, char **argv, struct vary *vs, int *nv, int *a
 
 /* Unknown HAKMEM knob -> error listing the known ones; other allocators
  * -> a warning, since their environment cannot be checked. */
-static int check_knobs(const struct variant *base, int nbase, const struct vary *vs, int nv)
+static int check_knobs(const struct run_opts *o, const struct vary *vs, int nv)
 {
 	int hakmem = 0, other = 0;
-	for (int i = 0; i < nbase; i++) {
-		if (strcmp(base[i].alloc.name, "hakmem") == 0)
+	for (int i = 0; i < o->n_allocs; i++) {
+		if (strcmp(o->allocs[i], "hakmem") == 0)
 			hakmem = 1;
 		else
 			other = 1;
@@ -362,19 +362,17 @@ int cmd_ab(int argc, char **argv)
 		return 2;
 	}
 
+	if (nv == 0 && o.n_allocs < 2 && o.n_threads < 2) {
+		fprintf(stderr, "harness ab: nothing to compare: give --vary NAME=v1,v2 or two or more allocators in --alloc\n");
+		return 2;
+	}
+	/* Knob names first: a typo is reported even before HAKMEM is built. */
+	if (check_knobs(&o, vs, nv) < 0)
+		return 2;
 	struct variant *base = NULL;
 	int nbase = 0;
 	if (variants_from_opts(&o, &base, &nbase) < 0)
 		return 2;
-	if (nv == 0 && nbase < 2) {
-		fprintf(stderr, "harness ab: nothing to compare: give --vary NAME=v1,v2 or two or more allocators in --alloc\n");
-		variants_free(base, nbase);
-		return 2;
-	}
-	if (check_knobs(base, nbase, vs, nv) < 0) {
-		variants_free(base, nbase);
-		return 2;
-	}
 	struct invocation inv;
 	memset(&inv, 0, sizeof(inv));
 	o.shuffle = true;
