@@ -157,8 +157,11 @@ static void probes_finish(void *state, const struct run_ctx *ctx, struct jbuf *r
 			char st[300];
 			snprintf(st, sizeof(st), "unavailable: %s", s->why[g]);
 			jb_str(rec, "status", st);
+			char reason[320];
+			snprintf(reason, sizeof(reason), "probe group %s unavailable: %s",
+				 probe_group_names[g], s->why[g]);
 			for (int i = 0; group_metrics[g][i]; i++)
-				metrics_unsupported(m, group_metrics[g][i], st);
+				metrics_unsupported(m, group_metrics[g][i], reason);
 		}
 		jb_obj_end(rec);
 	}

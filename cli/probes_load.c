@@ -52,8 +52,10 @@ void probes_explain(const char *step, int err, char *why, size_t len)
 		hint = " (this kernel lacks the tracepoint or symbol)";
 	else if (err == ENOSYS || err == EOPNOTSUPP)
 		hint = " (this kernel does not support it)";
-	if (last_msg[0])
-		snprintf(why, len, "%s failed: %s%s [libbpf: %s]", step, strerror(err), hint, last_msg);
+	const char *detail = strncmp(last_msg, "libbpf: ", 8) == 0 ? last_msg + 8 : last_msg;
+	bool not_root = (err == EPERM || err == EACCES) && geteuid() != 0;
+	if (detail[0] && !not_root)      /* not root says it all */
+		snprintf(why, len, "%s failed: %s%s [libbpf: %s]", step, strerror(err), hint, detail);
 	else
 		snprintf(why, len, "%s failed: %s%s", step, strerror(err), hint);
 	last_msg[0] = '\0';
