@@ -4,7 +4,10 @@ is canned: a sentence exists only when its data does, and every number in
 it comes from the comparisons or the controllability analysis.
 """
 
+import stats
 import verdict
+
+NOISY_SPREAD = 0.10
 
 
 def _pct(x):
@@ -32,7 +35,7 @@ def key_discoveries(exp, comps, ctrl, alpha=verdict.ALPHA):
                        % (worst[0], worst[1].text(), base.label))
     elif tput:
         out.append("**No variant's throughput differs measurably from `%s`** (%d compared; the largest "
-                   "difference is %s for `%s`, within the noise)."
+                   "difference is %s for `%s`, not significant)."
                    % (base.label, len(tput), _pct(max(tput.values(), key=lambda c: abs(c.change)).change),
                       max(tput.items(), key=lambda x: abs(x[1].change))[0]))
 
@@ -68,10 +71,12 @@ def key_discoveries(exp, comps, ctrl, alpha=verdict.ALPHA):
         s = ("**Kernel share:** %.0f%% of `%s`'s CPU time is kernel time (%.3f s of %.3f s)"
              % (b["kernel_share"] * 100, base.label, b["sys_s"], b["sys_s"] + b["user_s"]))
         if b.get("fault_share_of_sys") is not None and b["sys_s"] > 0:
-            s += ("; %.0f page faults x %.2f us (%s) explain about %.0f%% of it"
+            share = b["fault_share_of_sys"]
+            s += ("; %.0f page faults x %.2f us (%s) %s"
                   % (b["faults"], ctrl["cost"]["seconds"] * 1e6,
                      "measured" if ctrl["cost"]["measured"] else "assumed",
-                     min(b["fault_share_of_sys"], 9.99) * 100))
+                     ("explain about %.0f%% of it" % (share * 100)) if share <= 1.05 else
+                     "come to more than the measured kernel time (see the notes under Controllability)"))
         out.append(s + ".")
     # 5. the ceiling next to the largest measured gain
     if b and b.get("ceiling") is not None:
@@ -91,16 +96,21 @@ def key_discoveries(exp, comps, ctrl, alpha=verdict.ALPHA):
         out.append("**Too few runs:** with %d runs per variant the exact rank test cannot reach p < %.2f, "
                    "so no effect can be claimed; use `--runs 5` or more." % (n, alpha))
 
-    # 7. noisy variants
+    # 7. noisy variants, in one sentence
+    noisy = []
     for v in exp.variants:
         xs = v.values.get("ops_per_sec")
         if xs and len(xs) >= 3:
-            import stats
             m = stats.median(xs)
             spread = (max(xs) - min(xs)) / m if m else 0
-            if spread > 0.10:
-                out.append("**Noisy:** `%s` throughput spans %.0f%% of its median across %d runs."
-                           % (v.label, spread * 100, len(xs)))
+            if spread > NOISY_SPREAD:
+                noisy.append((spread, v.label))
+    if noisy:
+        noisy.sort(reverse=True)
+        out.append("**Noisy:** throughput spans more than %.0f%% of its median (max - min) in %d of %d variants "
+                   "(widest: %s); effects smaller than that need more runs to be seen."
+                   % (NOISY_SPREAD * 100, len(noisy), len(exp.variants),
+                      ", ".join("`%s` %.0f%%" % (lab, sp * 100) for sp, lab in noisy[:3])))
     return out
 
 

@@ -245,6 +245,21 @@ class Experiment:
                 self.baseline_how = "variant 0 of the invocation"
         elif baseline is not None:
             self.baseline_how = "chosen with --baseline"
+        if not any("variant_index" in r for r in records):
+            # ab and analyze shuffle the order inside each round, so file
+            # order means nothing: the baseline's allocator first, then the
+            # others, each by label
+            a0 = (self.variants[0].alloc or {}).get("name") if self.variants else None
+            if baseline is not None and baseline in by_label:
+                a0 = (by_label[baseline].alloc or {}).get("name")
+            first = self.variants[0].label if self.variants else None
+            self.variants.sort(key=lambda v: (v.label != (baseline or first),
+                                              (v.alloc or {}).get("name") != a0, v.label))
+        else:
+            idx = {}
+            for r in records:
+                idx.setdefault(str(r.get("variant")), r.get("variant_index", 1 << 30))
+            self.variants.sort(key=lambda v: idx.get(v.label, 1 << 30))
         if baseline is not None:
             if baseline not in by_label:
                 raise KeyError("baseline variant '%s' is not in the results (variants: %s)"

@@ -23,6 +23,7 @@ import analysis  # noqa: E402
 import discoveries  # noqa: E402
 import htmlout  # noqa: E402
 import plots  # noqa: E402
+import records  # noqa: E402
 import stats  # noqa: E402
 import verdict  # noqa: E402
 from verdict import fmt_num  # noqa: E402
@@ -150,7 +151,12 @@ def build(an, outdir, title_name, results_arg, html=True):
             cmds.append(c)
     L.append("```")
     L += cmds or ["(the records carry no command)"]
-    L.append("./harness report %s" % results_arg)
+    extra = ""
+    if len(an.invocations) == 1 and len(records.invocations(an.all_records)) > 1:
+        extra += " --invocation %s" % an.invocations[0]
+    if exp.baseline_how == "chosen with --baseline":
+        extra += " --baseline '%s'" % base.label
+    L.append("./harness report %s%s" % (results_arg, extra))
     L.append("```")
     L.append("")
 
