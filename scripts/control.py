@@ -184,7 +184,7 @@ def analyse(exp):
         # if the allocator also avoided every page fault it causes
         wide = (user * frac + min(row["fault_s"], sys_)) / total if total > 0 else None
         row["ceiling_with_faults"] = 1.0 / (1.0 - wide) if wide is not None and wide < 1 else None
-        if row["fault_s"] > sys_ * 1.05:
+        if row["fault_s"] > sys_ * 1.05 and sys_ >= 0.02:     # below that the tick note applies
             notes.append("%s: faults x cost per fault (%.3f s) exceeds the measured kernel time "
                          "(%.3f s): the cost per fault overestimates this variant's faults "
                          "(e.g. huge-page faults cost differently)." % (v.label, row["fault_s"], sys_))

@@ -8,6 +8,7 @@ import stats
 import verdict
 
 NOISY_SPREAD = 0.10
+PRIORITY = ("task_clock", "user_s", "sys_s", "fault", "zero", "tlb", "thp", "huge", "rss", "instr")
 
 
 def _pct(x):
@@ -57,8 +58,19 @@ def key_discoveries(exp, comps, ctrl, alpha=verdict.ALPHA):
             if c.figure.name.endswith("_per_kop") and c.figure.name[:-8] in names:
                 continue        # the same count per 1K ops says nothing new
             moved.append((abs(c.change), lab, c, t))
-    moved.sort(key=lambda x: -x[0])
-    for _, lab, c, t in moved[:4]:
+    # the figures that explain time first (CPU time, faults, zeroing, TLB,
+    # memory), call counts last; one sentence per variant
+    def rank(c):
+        n = c.figure.name.lower()
+        return next((i for i, w in enumerate(PRIORITY) if w in n), len(PRIORITY))
+    moved.sort(key=lambda x: (rank(x[2]), -x[0]))
+    seen = set()
+    picked = []
+    for m in moved:
+        if m[1] not in seen:
+            seen.add(m[1])
+            picked.append(m)
+    for _, lab, c, t in picked[:5]:
         tail = ""
         if t is not None and not t.significant:
             tail = ", while its throughput shows no measurable effect"
@@ -82,7 +94,7 @@ def key_discoveries(exp, comps, ctrl, alpha=verdict.ALPHA):
     if b and b.get("ceiling") is not None:
         gains = [c.change for c in tput.values() if c.significant and c.change > 0]
         s = ("**Ceiling:** removing all of the controllable share (%.0f%% of CPU time; %s) would make `%s` "
-             "at most %.2fx as fast (Amdahl)"
+             "at most %.2fx as fast (Amdahl; an upper bound, since the workload's own code runs in user time too)"
              % (b["controllable_share"] * 100, b["share_basis"], base.label, b["ceiling"]))
         if gains:
             s += "; the largest measured gain is %s" % _pct(max(gains))
@@ -95,6 +107,31 @@ def key_discoveries(exp, comps, ctrl, alpha=verdict.ALPHA):
         n = min(min(c.n_base, c.n_other) for c in tput.values())
         out.append("**Too few runs:** with %d runs per variant the exact rank test cannot reach p < %.2f, "
                    "so no effect can be claimed; use `--runs 5` or more." % (n, alpha))
+
+    # 7b. is the noise preemption?  Runs slower than their variant's median
+    # against involuntary context switches, pooled over all variants.
+    rel, sw = [], []
+    for v in exp.variants:
+        xs = v.values.get("ops_per_sec")
+        if not xs or len(xs) < 3:
+            continue
+        m = stats.median(xs)
+        for r in v.runs:
+            ru = r.get("rusage") or {}
+            if isinstance(r.get("ops_per_sec"), (int, float)) and isinstance(ru.get("nivcsw"), (int, float)) and m:
+                rel.append(r["ops_per_sec"] / m)
+                sw.append(ru["nivcsw"])
+    if len(rel) >= 10 and len(set(sw)) > 1:
+        from scipy.stats import spearmanr
+        rho, p = spearmanr(rel, sw)
+        if p < alpha and rho < 0:
+            preempt = ("**Noise source:** runs that were preempted more often were slower (Spearman rho %.2f, "
+                       "p %.2g, %d runs): other processes competed for the CPUs; CPU-time figures "
+                       "(user, task-clock) are less affected than throughput." % (rho, p, len(rel)))
+        else:
+            preempt = None
+    else:
+        preempt = None
 
     # 7. noisy variants, in one sentence
     noisy = []
@@ -111,6 +148,8 @@ def key_discoveries(exp, comps, ctrl, alpha=verdict.ALPHA):
                    "(widest: %s); effects smaller than that need more runs to be seen."
                    % (NOISY_SPREAD * 100, len(noisy), len(exp.variants),
                       ", ".join("`%s` %.0f%%" % (lab, sp * 100) for sp, lab in noisy[:3])))
+    if preempt:
+        out.append(preempt)
     return out
 
 
