@@ -409,7 +409,8 @@ int cmd_ab(int argc, char **argv)
 			if (reports_run_script("report.py", rargs, 7) != 0)
 				status = 2;
 		} else {
-			printf("full report: ./harness report %s --invocation %s\n", inv.out_path, inv.id);
+			printf("full report: ./harness report %s --invocation %s --baseline '%s'\n",
+			       inv.out_path, inv.id, inv.variants[0].label);
 		}
 	}
 	invocation_free(&inv);
