@@ -28,7 +28,7 @@ def _height(n):
 def _save(fig, outdir, name):
     path = os.path.join(outdir, name)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight")   # keeps legends placed outside the axes
     plt.close(fig)
     return name
 
@@ -163,7 +163,7 @@ def user_kernel(ctrl, outdir):
     rows = [r for r in ctrl["rows"] if r.get("user_s") is not None and r.get("sys_s") is not None]
     if not rows:
         return None
-    fig, ax = plt.subplots(figsize=(8, _height(len(rows))))
+    fig, ax = plt.subplots(figsize=(8, _height(len(rows)) + 0.6))
     pos = np.arange(len(rows))[::-1]
     user = np.array([r["user_s"] for r in rows])
     sys_ = np.array([r["sys_s"] for r in rows])
@@ -176,7 +176,7 @@ def user_kernel(ctrl, outdir):
     ax.set_yticklabels([r["variant"] for r in rows])
     ax.set_xlabel("CPU seconds per run (median, whole process)")
     ax.set_title("User vs kernel time")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, frameon=False)
     ax.grid(axis="x", alpha=0.3)
     return _save(fig, outdir, "user_kernel.png")
 
@@ -191,13 +191,13 @@ def rss(exp, outdir):
                 break          # one run per variant keeps the plot readable
     if not series:
         return None
-    fig, ax = plt.subplots(figsize=(8, 4))
+    fig, ax = plt.subplots(figsize=(10, 4))
     for i, label, s in series:
         t, kb = zip(*s)
         ax.plot(t, np.asarray(kb) / 1024.0, label=label, color=COLORS[i % len(COLORS)])
     ax.set_xlabel("seconds since start")
     ax.set_ylabel("RSS, MiB")
     ax.set_title("RSS over time (first run of each variant)")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     ax.grid(alpha=0.3)
     return _save(fig, outdir, "rss.png")
