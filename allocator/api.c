@@ -224,7 +224,7 @@ HK_EXPORT void *realloc(void *p, size_t size)
 	struct hk_prefix *h = hk_prefix_of(p);
 	if (h->unit_cls[hk_unit_of(h, p)]) {
 		/* in place unless it grows out of the class or shrinks below half */
-		if (size <= cur && size >= cur / 2 && !HAKMEM_DEBUG)
+		if (size <= cur && size >= cur / 2)
 			return p;
 	} else if (size > HK_SMALL_MAX) {
 		void *q = hk_large_resize((struct hk_large *)h, p, size);

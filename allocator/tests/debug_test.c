@@ -1,0 +1,87 @@
+/* debug_test.c - the debug build's checks (-Dhakmem_debug=true; this test
+ * links a debug copy of the library whatever the option): each misuse
+ * must abort with a message naming it.  Each case runs in a child. */
+#include <signal.h>
+#include <stdio.h>
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+
+static void double_free(void)
+{
+	char *p = malloc(32);
+	free(p);
+	free(p);
+}
+
+static void invalid_free(void)
+{
+	static char not_heap[64];
+	free(not_heap + 16);
+}
+
+static void interior_free(void)
+{
+	char *p = malloc(64);
+	free(p + 16);
+}
+
+static void overflow(void)
+{
+	char *p = malloc(40);
+	memset(p, 'x', malloc_usable_size(p) + 8);   /* past the end */
+	free(p);
+}
+
+static void fine(void)
+{
+	char *p = malloc(40);
+	memset(p, 'x', 40);
+	free(p);
+}
+
+/* Run fn in a child with stderr captured; return 1 when it aborted and
+ * its message contains `want`. */
+static int aborts_with(void (*fn)(void), const char *want)
+{
+	int fds[2];
+	if (pipe(fds) != 0)
+		return 0;
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], 2);
+		close(fds[0]);
+		fn();
+		_exit(0);
+	}
+	close(fds[1]);
+	char buf[1024] = "";
+	ssize_t n, len = 0;
+	while ((n = read(fds[0], buf + len, sizeof(buf) - 1 - (size_t)len)) > 0)
+		len += n;
+	buf[len] = '\0';
+	close(fds[0]);
+	int status = 0;
+	waitpid(pid, &status, 0);
+	if (want == NULL)
+		return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	if (!(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT) || !strstr(buf, want)) {
+		fprintf(stderr, "  child said: %s\n", buf);
+		return 0;
+	}
+	return 1;
+}
+
+int main(void)
+{
+	CHECK("correct use does not abort", aborts_with(fine, NULL));
+	CHECK("double free aborts with a message", aborts_with(double_free, "double free"));
+	CHECK("free of a non-heap pointer aborts", aborts_with(invalid_free, "invalid pointer"));
+	CHECK("free of an interior pointer aborts", aborts_with(interior_free, "not the start of a block"));
+	CHECK("writing past the block aborts at free", aborts_with(overflow, "canary"));
+	return check_summary();
+}
