@@ -167,7 +167,7 @@ def conclusion(exp, comps, ctrl):
     b = next((r for r in ctrl["rows"] if r["variant"] == base.label), None)
     if b and b.get("ceiling") is not None:
         parts.append("Kernel time is %.0f%% of the baseline's CPU time; a user-space allocator change can "
-                     "gain at most %.2fx here, more only by causing fewer page faults (up to %.2fx if every "
-                     "fault went away)." % (b["kernel_share"] * 100, b["ceiling"],
+                     "gain at most %.2fx here (an upper bound: all user time counted as the allocator's), "
+                     "more only by causing fewer page faults (up to %.2fx if every fault went away)." % (b["kernel_share"] * 100, b["ceiling"],
                                              b["ceiling_with_faults"] or float("nan")))
     return " ".join(parts)

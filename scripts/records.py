@@ -13,6 +13,7 @@ quantity it is (for the wording of verdicts).  A figure a run could not
 measure carries the reason instead of a value; it is never read as 0.
 """
 
+import gzip
 import json
 import math
 
@@ -32,7 +33,8 @@ class Skipped:
 def load(path):
     """Returns (records, skipped).  Each record gets "_line" (1-based)."""
     records, skipped = [], []
-    with open(path, "r", encoding="utf-8", errors="replace") as f:
+    opener = gzip.open if path.endswith(".gz") else open      # committed examples are gzipped
+    with opener(path, "rt", encoding="utf-8", errors="replace") as f:
         for no, line in enumerate(f, 1):
             text = line.strip()
             if not text:
