@@ -93,6 +93,7 @@ void record_begin(struct jbuf *b, const struct record_core *c)
 	jb_arr_end(b);
 	jb_int(b, "threads", v->threads);
 	jb_str(b, "variant", v->label);
+	jb_int(b, "variant_index", (long long)(v - inv->variants));   /* 0 = the baseline */
 	jb_obj_begin(b, "alloc");
 	jb_str(b, "name", v->alloc.name);
 	jb_str(b, "path", v->alloc.path);
