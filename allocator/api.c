@@ -65,11 +65,11 @@ static unsigned debug_check_free(void *p)
 	}
 	if (!hk_ss_owns(p))
 		hk_fatal("free(): invalid pointer", p, "was not allocated by hakmem");
-	unsigned cls = h->unit_cls[hk_unit_of(h, p)];
+	unsigned cls = hk_class_of_ptr(h, p);
 	if (!cls)
 		hk_fatal("free(): invalid pointer", p, "is not in a slab in use");
 	struct hk_slab *s = hk_slab_of(p);
-	char *base = (char *)h + ((size_t)h->unit_slab[hk_unit_of(h, p)] << HK_UNIT_SHIFT);
+	char *base = (char *)h + ((size_t)h->unit[hk_unit_of(h, p)].slab << HK_UNIT_SHIFT);
 	if ((size_t)((char *)p - base) % s->size != 0 || (char *)p >= s->bump)
 		hk_fatal("free(): invalid pointer", p, "is not the start of a block");
 	uint64_t *w = p;
@@ -144,7 +144,7 @@ HK_INLINE void hk_free(void *p)
 	unsigned cls = debug_check_free(p);
 #else
 	struct hk_prefix *h = hk_prefix_of(p);
-	unsigned cls = h->unit_cls[hk_unit_of(h, p)];
+	unsigned cls = hk_class_of_ptr(h, p);
 #endif
 	if (HK_UNLIKELY(!cls)) {
 		free_not_small(p);
@@ -176,7 +176,7 @@ HK_EXPORT void free_aligned_sized(void *p, size_t alignment, size_t size)
 static size_t hk_usable(void *p)
 {
 	struct hk_prefix *h = hk_prefix_of(p);
-	unsigned cls = h->unit_cls[hk_unit_of(h, p)];
+	unsigned cls = hk_class_of_ptr(h, p);
 	if (cls)
 		return hk_class_size[cls] - HK_REDZONE;
 	return hk_large_usable((struct hk_large *)h, p);
@@ -222,7 +222,7 @@ HK_EXPORT void *realloc(void *p, size_t size)
 	}
 	size_t cur = hk_usable(p);
 	struct hk_prefix *h = hk_prefix_of(p);
-	if (h->unit_cls[hk_unit_of(h, p)]) {
+	if (hk_class_of_ptr(h, p)) {
 		/* in place unless it grows out of the class or shrinks below half */
 		if (size <= cur && size >= cur / 2)
 			return p;

@@ -186,8 +186,8 @@ struct hk_slab *hk_slab_new(unsigned cls)
 	if (ss->free_units == 0)
 		avail_remove(ss);
 	for (unsigned i = (unsigned)u; i < (unsigned)u + n; i++) {
-		ss->h.unit_slab[i] = (uint8_t)u;
-		ss->h.unit_cls[i] = (uint8_t)cls;
+		ss->h.unit[i].slab = (uint8_t)u;
+		ss->h.unit[i].cls = (uint8_t)cls;
 	}
 	pthread_mutex_unlock(&ss_mu);
 
@@ -213,7 +213,7 @@ void hk_slab_release(struct hk_slab *s)
 	unsigned u = (unsigned)(s - ss->slabs), n = s->nunits;
 	pthread_mutex_lock(&ss_mu);
 	for (unsigned i = u; i < u + n; i++)
-		ss->h.unit_cls[i] = 0;
+		ss->h.unit[i].cls = 0;
 	ss->free_units |= (n == 32 ? ~0u : ((1u << n) - 1u)) << u;
 	if (ss->free_units == ALL_FREE)
 		ss_became_empty(ss);

@@ -3,12 +3,19 @@
  *
  * A SuperSlab is 32 units of 64 KiB.  Unit 0 holds this header; a slab is
  * a run of 1..16 units given to one size class.  free() finds the header
- * as ((p - 1) & ~2MiB) and the class as unit_cls[(p - header) >> 16]: the
+ * as ((p - 1) & ~2MiB) and the class as unit[(p - header) >> 16].cls: the
  * "- 1" lets a block start exactly at a 2 MiB boundary (huge-aligned large
  * blocks keep their header 2 MiB below the block, index 32 of the table).
  * Small blocks never start in unit 0, so for them p - 1 is in the same
- * SuperSlab.  unit_cls is 0 for the header unit, free units and every
- * unit of a large mapping: free() sends those to its slow path. */
+ * SuperSlab.  A unit's class is 0 for the header unit, free units and
+ * every unit of a large mapping: free() sends those to its slow path.
+ *
+ * The per-unit entries are 16 bytes apart with the class byte at offset 8:
+ * blocks start on 16-byte boundaries, so the free list's 8-byte store into
+ * a block never shares its low 12 address bits with the class load that
+ * the next free() does (4 KiB aliasing stalled the load: the first block
+ * of a slab sits at the same page offset as the header, and tiny_hot lost
+ * about 10% to it). */
 #ifndef HAKMEM_SUPERSLAB_H
 #define HAKMEM_SUPERSLAB_H
 
@@ -18,11 +25,17 @@ enum hk_kind { HK_KIND_SMALL = 1, HK_KIND_LARGE = 2 };
 #define HK_MAGIC 0x484b4d53u   /* "HKMS" */
 
 /* The prefix every 2 MiB-aligned header starts with. */
+struct hk_unit {
+	uint64_t spare;             /* keeps `cls` at offset 8 mod 16 (see above) */
+	uint8_t cls;                /* size class of the slab using this unit, or 0 */
+	uint8_t slab;               /* index of that slab's first unit */
+	uint8_t pad[6];
+};
+
 struct hk_prefix {
-	uint8_t unit_cls[HK_UNITS + 1];   /* MUST stay first: read by free() */
-	uint8_t unit_slab[HK_UNITS + 1];  /* unit -> index of its slab's first unit */
+	struct hk_unit unit[HK_UNITS + 1];   /* MUST stay first: read by free() */
 	uint8_t kind;
-	uint8_t pad;
+	uint8_t pad[3];
 	uint32_t magic;
 };
 
@@ -64,7 +77,7 @@ struct hk_large {
 	uint32_t pad;
 	struct hk_large *next, *prev;   /* large cache */
 };
-#define HK_LARGE_HDR ((size_t)128)
+#define HK_LARGE_HDR ((size_t)1024)
 
 _Static_assert(sizeof(struct hk_slab) == 64, "slab metadata is one cache line");
 _Static_assert(sizeof(struct hk_ss) <= HK_UNIT_SIZE, "SuperSlab header fits unit 0");
@@ -75,15 +88,21 @@ HK_INLINE struct hk_prefix *hk_prefix_of(const void *p)
 	return (struct hk_prefix *)(((uintptr_t)p - 1) & ~(uintptr_t)HK_SS_MASK);
 }
 
-HK_INLINE unsigned hk_unit_of(const struct hk_prefix *h, const void *p)
+HK_INLINE size_t hk_unit_of(const struct hk_prefix *h, const void *p)
 {
-	return (unsigned)(((uintptr_t)p - (uintptr_t)h) >> HK_UNIT_SHIFT);
+	return ((uintptr_t)p - (uintptr_t)h) >> HK_UNIT_SHIFT;
+}
+
+/* Size class of the block at p (0: not a small block). */
+HK_INLINE unsigned hk_class_of_ptr(const struct hk_prefix *h, const void *p)
+{
+	return h->unit[hk_unit_of(h, p)].cls;
 }
 
 HK_INLINE struct hk_slab *hk_slab_of(const void *p)
 {
 	struct hk_ss *ss = (struct hk_ss *)hk_prefix_of(p);
-	return &ss->slabs[ss->h.unit_slab[hk_unit_of(&ss->h, p)]];
+	return &ss->slabs[ss->h.unit[hk_unit_of(&ss->h, p)].slab];
 }
 
 /* A new slab for class cls (units taken from a SuperSlab), or NULL. */
