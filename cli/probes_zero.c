@@ -1,6 +1,6 @@
 /* probes_zero.c - the zero group: pages the kernel zeroed for the
  * workload, and an ESTIMATE of the time it took (probes/zero.bpf.c; the
- * method is written in the record and in docs/probes.md). */
+ * method is written in the record and in README.md, eBPF probes). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

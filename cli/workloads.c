@@ -15,7 +15,7 @@ const struct workload workload_table[] = {
 	  .summary = "malloc/free of uniform 16-1040 B blocks over 8192 random slots (the seed report's Random Mixed)" },
 	{ .name = "tiny_hot", .program = "tiny_hot",
 	  .summary = "malloc(16)/free pairs in a tight loop (the seed report's Tiny Hot)" },
-	/* the suite of issue 6: see docs/workloads.md */
+	/* the suite of issue 6: see README.md, Workloads */
 	{ .name = "larson", .program = "larson", .takes_threads = true,
 	  .summary = "larson-like server: threads replace random blocks; arrays change hands (remote frees)" },
 	{ .name = "xthread", .program = "xthread", .takes_threads = true,

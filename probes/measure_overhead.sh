@@ -1,5 +1,5 @@
 #!/bin/sh
-# measure_overhead.sh - throughput cost of --probes=all, as docs/probes.md
+# measure_overhead.sh - throughput cost of --probes=all, as README.md (eBPF probes, Overhead)
 # reports it: WORKLOAD runs alternately without and with the probes (one
 # counted run per harness invocation, interleaved off/on ROUNDS times), then
 # prints the median ops/s of each mode and their ratio.

@@ -55,7 +55,7 @@ struct zero_counts {
 	__u64 pagetable_pages;   /* __GFP_ZERO without MOVABLE: page tables and other kernel pages */
 	__u64 other_zero_pages;  /* __GFP_ZERO + MOVABLE, order > 0 */
 	__u64 thp_pages;         /* order-9 MOVABLE+COMP: zeroed by folio_zero_user (no ZERO bit) */
-	/* Estimate of zeroing time from tracepoint timing (see docs/probes.md):
+	/* Estimate of zeroing time from tracepoint timing (see README.md, eBPF probes):
 	 * 4 KiB: page_fault_user -> the zeroed page's mm_page_alloc, same thread;
 	 * THP: order-9 mm_page_alloc -> the thread's next mm_page_alloc (the
 	 * page-table page allocated right after folio_zero_user). */

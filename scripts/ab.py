@@ -6,7 +6,7 @@
 `harness ab` runs this on the invocation it just ran.  For each variant
 against the baseline: the throughput verdict, then every other figure
 with a claimed effect (with --all: every figure).  The rules are in
-verdict.py and docs/reports.md.
+verdict.py and README.md (reports section).
 """
 
 import argparse

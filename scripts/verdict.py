@@ -1,7 +1,7 @@
 """verdict.py - compare a variant with the baseline, figure by figure, and
 say the result in words.
 
-Rules (also in docs/reports.md):
+Rules (also in README.md, reports section):
 
   * change   = median(variant) / median(baseline) - 1
   * CI       = 95% percentile bootstrap CI of that ratio (stats.py)
