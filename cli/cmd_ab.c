@@ -345,18 +345,9 @@ int cmd_ab(int argc, char **argv)
 		fprintf(stderr, "harness ab: --json is not supported here; the records are JSON already (see --out)\n");
 		return 2;
 	}
-	if (o.cmd && npos) {
-		fprintf(stderr, "harness ab: give a workload or --cmd, not both\n");
+	const char *target = options_target(&o, "ab", pos, npos);
+	if (!target)
 		return 2;
-	}
-	if (!o.cmd && !npos) {
-		fprintf(stderr, "harness ab: name a workload (see `harness list`) or use --cmd 'COMMAND'\n");
-		return 2;
-	}
-	if (!o.cmd && !workload_find(pos[0])) {
-		fprintf(stderr, "harness ab: unknown workload '%s' (see `harness list`)\n", pos[0]);
-		return 2;
-	}
 	if (o.n_allocs == 0) {
 		fprintf(stderr, "harness ab: name the allocator with --alloc=A (or several for an allocator A/B)\n");
 		return 2;
@@ -378,7 +369,7 @@ int cmd_ab(int argc, char **argv)
 	o.shuffle = true;
 	inv.opts = &o;
 	inv.experiment = "ab";
-	inv.name = o.cmd ? "cmd" : pos[0];
+	inv.name = target;
 	if (build_variants(base, nbase, vs, nv, &inv.variants, &inv.n_variants) < 0) {
 		variants_free(base, nbase);
 		return 2;

@@ -185,18 +185,9 @@ int cmd_analyze(int argc, char **argv)
 	}
 	if (rc < 0)
 		return 2;
-	if (o.cmd && npos) {
-		fprintf(stderr, "harness analyze: give a workload or --cmd, not both\n");
+	const char *target = options_target(&o, "analyze", pos, npos);
+	if (!target)
 		return 2;
-	}
-	if (!o.cmd && !npos) {
-		fprintf(stderr, "harness analyze: name a workload, e.g. harness analyze random_mixed (see `harness list`)\n");
-		return 2;
-	}
-	if (!o.cmd && !workload_find(pos[0])) {
-		fprintf(stderr, "harness analyze: unknown workload '%s' (see `harness list`)\n", pos[0]);
-		return 2;
-	}
 	if (o.n_allocs > 0 && strcmp(o.allocs[0], "hakmem") != 0) {
 		fprintf(stderr, "harness analyze: the analysis varies HAKMEM's knobs: start --alloc with hakmem "
 			"(e.g. --alloc=hakmem,jemalloc); use `harness ab` for other allocators\n");
@@ -289,7 +280,7 @@ int cmd_analyze(int argc, char **argv)
 	memset(&inv, 0, sizeof(inv));
 	inv.opts = &o;
 	inv.experiment = "analyze";
-	inv.name = o.cmd ? "cmd" : pos[0];
+	inv.name = target;
 	inv.variants = vs;
 	inv.n_variants = n;
 	fprintf(stderr, "harness analyze: %d variants x %d runs (+%d warm-up), baseline: hakmem with %s=%s %s=%s %s=%s\n",

@@ -55,22 +55,9 @@ int cmd_run(int argc, char **argv)
 	}
 	if (rc < 0)
 		return 2;
-	if (o.cmd && npos) {
-		fprintf(stderr, "harness run: give a workload or --cmd, not both (got '%s' and --cmd)\n", pos[0]);
+	const char *target = options_target(&o, "run", pos, npos);
+	if (!target)
 		return 2;
-	}
-	if (!o.cmd && !npos) {
-		fprintf(stderr, "harness run: name a workload (see `harness list`) or use --cmd 'COMMAND'\n");
-		return 2;
-	}
-	if (!o.cmd && !workload_find(pos[0])) {
-		fprintf(stderr, "harness run: unknown workload '%s' (see `harness list`)\n", pos[0]);
-		return 2;
-	}
-	if (o.cmd && o.n_workload_args) {
-		fprintf(stderr, "harness run: arguments after -- go to a workload; with --cmd put them in the command\n");
-		return 2;
-	}
 	if (o.n_allocs == 0) {
 		fprintf(stderr, "harness run: name the allocators with --alloc=A[,B...], e.g. --alloc=hakmem (see `harness list`)\n");
 		return 2;
@@ -80,7 +67,7 @@ int cmd_run(int argc, char **argv)
 	memset(&inv, 0, sizeof(inv));
 	inv.opts = &o;
 	inv.experiment = "run";
-	inv.name = o.cmd ? "cmd" : pos[0];
+	inv.name = target;
 	if (variants_from_opts(&o, &inv.variants, &inv.n_variants) < 0)
 		return 2;
 	rc = engine_run(&inv);

@@ -2,6 +2,7 @@
  * suite (see options.h).  Every error is one line naming the option and
  * what it accepts. */
 #include "options.h"
+#include "workloads.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -209,4 +210,25 @@ int options_parse(struct run_opts *o, int argc, char **argv, const char *sub,
 		return bad(sub, "unknown option '%s'%s", a, "");
 	}
 	return 0;
+}
+
+const char *options_target(const struct run_opts *o, const char *sub, const char **pos, int n_pos)
+{
+	if (o->cmd && n_pos) {
+		fprintf(stderr, "harness %s: give a workload or --cmd, not both (got '%s' and --cmd)\n", sub, pos[0]);
+		return NULL;
+	}
+	if (!o->cmd && !n_pos) {
+		fprintf(stderr, "harness %s: name a workload (see `harness list`) or use --cmd 'COMMAND'\n", sub);
+		return NULL;
+	}
+	if (!o->cmd && !workload_find(pos[0])) {
+		fprintf(stderr, "harness %s: unknown workload '%s' (see `harness list`)\n", sub, pos[0]);
+		return NULL;
+	}
+	if (o->cmd && o->n_workload_args) {
+		fprintf(stderr, "harness %s: arguments after -- go to a workload; with --cmd put them in the command\n", sub);
+		return NULL;
+	}
+	return o->cmd ? "cmd" : pos[0];
 }

@@ -50,4 +50,10 @@ void options_init(struct run_opts *o);
 int options_parse(struct run_opts *o, int argc, char **argv, const char *subcommand,
 		  const char **positional, int max_pos, int *n_pos);
 
+/* The thing to run, from the positional words: a registered workload or
+ * --cmd.  Returns the workload name ("cmd" for --cmd), or NULL after one
+ * clear error line naming the subcommand. */
+const char *options_target(const struct run_opts *o, const char *subcommand,
+			   const char **positional, int n_pos);
+
 #endif
