@@ -1,10 +1,23 @@
 /* large.c - see large.h.
  *
- * The cache holds whole mappings (header included) with pages resident;
- * an allocation takes the smallest cached mapping that fits and is at most
- * twice the need, so a 1 MiB request does not pin a 32 MiB mapping.
- * Beyond HAKMEM_LARGE_CACHE entries or HAKMEM_LARGE_CACHE_MB bytes the
- * oldest mappings are unmapped.  Only plainly aligned blocks are cached. */
+ * The cache holds whole freed mappings (header included) with their pages
+ * resident, so a program that frees and allocates big buffers in a loop
+ * does not pay mmap, munmap and a page fault per page on every round:
+ * - an allocation takes the smallest cached mapping that fits; when it is
+ *   bigger than the need by 1 MiB or more, it is split at a 2 MiB boundary
+ *   and the tail (pages still resident) goes back to the cache;
+ * - when nothing fits, the largest cached mapping is grown to the need
+ *   with mremap (in place, or moved to a fresh 2 MiB-aligned range): its
+ *   pages move without faulting, only the new tail faults;
+ * - a freed mapping merges with cached neighbours at adjacent addresses
+ *   (pieces of one split), so pieces join up again.
+ * Bounds: at most HAKMEM_LARGE_CACHE entries and
+ * max(32 MiB, HAKMEM_LARGE_CACHE_PCT% of the recent peak of live large
+ * bytes) bytes, never above HAKMEM_LARGE_CACHE_MB; the least recently
+ * freed go first.  "Recent peak" is the larger of the last two
+ * HAKMEM_DECAY_MS windows, and an entry not reused for HAKMEM_DECAY_MS is
+ * unmapped at the next large alloc or free.  Only plainly aligned blocks
+ * are cached. */
 #include "large.h"
 
 #include <errno.h>
@@ -15,27 +28,30 @@
 #include "options.h"
 #include "os.h"
 
+#define CACHE_FLOOR ((size_t)32 << 20)
+#define SPLIT_MIN   ((size_t)1 << 20)      /* smallest tail worth splitting off */
+
 static pthread_mutex_t large_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct hk_large *cache_head, *cache_tail;   /* most recent first */
+static struct hk_large *cache_head;                  /* most recently freed first */
 static size_t cache_n, cache_bytes;
 static struct hk_large *live;                        /* live blocks (debug checks, stats) */
+static size_t live_bytes, peak_cur, peak_prev;       /* live mapping bytes; window peaks */
+static uint32_t window_ms;
 static struct hk_large_counts counts;
 
 void hk_large_lock(void) { pthread_mutex_lock(&large_mu); }
 void hk_large_unlock(void) { pthread_mutex_unlock(&large_mu); }
 
-static void dl_push(struct hk_large **head, struct hk_large **tail, struct hk_large *h)
+static void dl_push(struct hk_large **head, struct hk_large *h)
 {
 	h->prev = NULL;
 	h->next = *head;
 	if (*head)
 		(*head)->prev = h;
-	else if (tail)
-		*tail = h;
 	*head = h;
 }
 
-static void dl_remove(struct hk_large **head, struct hk_large **tail, struct hk_large *h)
+static void dl_remove(struct hk_large **head, struct hk_large *h)
 {
 	if (h->prev)
 		h->prev->next = h->next;
@@ -43,24 +59,157 @@ static void dl_remove(struct hk_large **head, struct hk_large **tail, struct hk_
 		*head = h->next;
 	if (h->next)
 		h->next->prev = h->prev;
-	else if (tail)
-		*tail = h->prev;
 }
 
-static struct hk_large *cache_take(size_t need)
+/* ------------------------------------------------------------ bounds */
+
+static void live_add(size_t n)
 {
-	struct hk_large *best = NULL;
-	for (struct hk_large *h = cache_head; h; h = h->next)
-		if (h->map_len >= need && h->map_len / 2 <= need && (!best || h->map_len < best->map_len))
-			best = h;
-	if (best) {
-		dl_remove(&cache_head, &cache_tail, best);
-		cache_n--;
-		cache_bytes -= best->map_len;
-		counts.cache_hits++;
-		counts.cached--;
+	live_bytes += n;
+	if (live_bytes > peak_cur)
+		peak_cur = live_bytes;
+}
+
+static void window_roll(uint32_t now)
+{
+	if (now - window_ms >= (uint32_t)hk_opt(DECAY_MS)) {
+		peak_prev = now - window_ms >= 2 * (uint32_t)hk_opt(DECAY_MS) ? live_bytes : peak_cur;
+		peak_cur = live_bytes;
+		window_ms = now;
 	}
+}
+
+static size_t cache_bound(void)
+{
+	size_t peak = peak_cur > peak_prev ? peak_cur : peak_prev;
+	size_t b = (size_t)((uint64_t)peak / 100 * (uint64_t)hk_opt(LARGE_CACHE_PCT));
+	size_t ceiling = (size_t)hk_opt(LARGE_CACHE_MB) << 20;
+	if (b < CACHE_FLOOR)
+		b = CACHE_FLOOR;
+	return b < ceiling ? b : ceiling;
+}
+
+static void cache_unlink(struct hk_large *h)
+{
+	dl_remove(&cache_head, h);
+	cache_n--;
+	cache_bytes -= h->map_len;
+	counts.cached--;
+}
+
+static void cache_link(struct hk_large *h)
+{
+	dl_push(&cache_head, h);
+	cache_n++;
+	cache_bytes += h->map_len;
+	counts.cached++;
+}
+
+/* Unlink what is over the bounds or too old onto *evict (unmapped later,
+ * outside the lock). */
+static void cache_enforce(uint32_t now, struct hk_large **evict)
+{
+	uint32_t decay = (uint32_t)hk_opt(DECAY_MS);
+	for (struct hk_large *h = cache_head, *next; h; h = next) {
+		next = h->next;
+		if (now - h->freed_ms >= decay) {
+			cache_unlink(h);
+			counts.decayed++;
+			h->next = *evict;
+			*evict = h;
+		}
+	}
+	size_t bound = cache_bound();
+	while (cache_head && (cache_n > (size_t)hk_opt(LARGE_CACHE) || cache_bytes > bound)) {
+		struct hk_large *old = cache_head;
+		for (struct hk_large *h = cache_head; h; h = h->next)
+			if ((int32_t)(h->freed_ms - old->freed_ms) <= 0)
+				old = h;
+		cache_unlink(old);
+		old->next = *evict;
+		*evict = old;
+	}
+}
+
+static void unmap_list(struct hk_large *evict)
+{
+	while (evict) {
+		struct hk_large *next = evict->next;
+		__atomic_fetch_add(&counts.unmapped, 1, __ATOMIC_RELAXED);
+		hk_os_unmap(evict->map_base, evict->map_len);
+		evict = next;
+	}
+}
+
+/* ------------------------------------------------------------- alloc */
+
+/* h (not cached) holds at least `need` bytes: when it is bigger by
+ * SPLIT_MIN or more past the next 2 MiB boundary, cache that tail (its
+ * pages stay resident). */
+static void split_tail(struct hk_large *h, size_t need, uint32_t freed_ms)
+{
+	size_t head = HK_ALIGN_UP(need, HK_SS_SIZE);
+	if (h->map_len <= head || h->map_len - head < SPLIT_MIN)
+		return;
+	struct hk_large *t = (struct hk_large *)((char *)h + head);
+	memset(t, 0, sizeof(*t));          /* its page held block data */
+	t->h.kind = HK_KIND_LARGE;
+	t->h.magic = HK_MAGIC;
+	t->map_base = (char *)t;
+	t->map_len = h->map_len - head;
+	t->block_off = HK_LARGE_HDR;
+	t->freed_ms = freed_ms;
+	h->map_len = head;
+	cache_link(t);
+	counts.splits++;
+}
+
+/* A cached mapping of at least `need` bytes, split if much bigger; or,
+ * through *grow, the largest smaller one to be grown by the caller. */
+static struct hk_large *cache_take(size_t need, struct hk_large **grow)
+{
+	struct hk_large *best = NULL, *big = NULL;
+	for (struct hk_large *h = cache_head; h; h = h->next) {
+		if (h->map_len >= need) {
+			if (!best || h->map_len < best->map_len)
+				best = h;
+		} else if (!big || h->map_len > big->map_len) {
+			big = h;
+		}
+	}
+	*grow = NULL;
+	if (!best) {
+		if (big) {
+			cache_unlink(big);
+			*grow = big;
+		}
+		return NULL;
+	}
+	cache_unlink(best);
+	counts.cache_hits++;
+	split_tail(best, need, best->freed_ms);
 	return best;
+}
+
+/* Grow cached mapping g (pages resident) to `need`; NULL if impossible
+ * (g is then unmapped). */
+static struct hk_large *grow_mapping(struct hk_large *g, size_t need)
+{
+	size_t old = g->map_len;
+	if (hk_os_resize_in_place(g, old, need) != 0) {
+		struct hk_large *q = hk_os_move_grow(g, old, need, HK_SS_SIZE);
+		if (!q) {
+			__atomic_fetch_add(&counts.unmapped, 1, __ATOMIC_RELAXED);
+			hk_os_unmap(g, old);
+			return NULL;
+		}
+		g = q;
+	}
+	hk_os_new_region((char *)g + old, need - old);
+	g->map_base = (char *)g;
+	g->map_len = need;
+	__atomic_fetch_add(&counts.grown, 1, __ATOMIC_RELAXED);
+	return g;
 }
 
 void *hk_large_alloc(size_t size, size_t align, int zero)
@@ -73,14 +222,16 @@ void *hk_large_alloc(size_t size, size_t align, int zero)
 	 * larger; 2 MiB for alignments of 2 MiB and more (see superslab.h) */
 	size_t off = align <= HK_LARGE_HDR ? HK_LARGE_HDR : align < HK_SS_SIZE ? align : HK_SS_SIZE;
 	size_t need = HK_ALIGN_UP(off + size, HK_PAGE);
-	struct hk_large *h = NULL;
+	struct hk_large *h = NULL, *grow = NULL;
 
 	pthread_mutex_lock(&large_mu);
-	if (off == HK_LARGE_HDR && cache_head)
-		h = cache_take(need);
 	counts.allocs++;
+	if (off == HK_LARGE_HDR && cache_head)
+		h = cache_take(need, &grow);
 	pthread_mutex_unlock(&large_mu);
 
+	if (grow)
+		h = grow_mapping(grow, need);
 	if (!h) {
 		size_t a = align > HK_SS_SIZE ? align : HK_SS_SIZE;
 		h = hk_os_map_aligned(need, a, a - HK_SS_SIZE);
@@ -104,53 +255,58 @@ void *hk_large_alloc(size_t size, size_t align, int zero)
 	h->zeroed = 0;
 	hk_bytes_add(h->map_len);
 	pthread_mutex_lock(&large_mu);
-	dl_push(&live, NULL, h);
+	dl_push(&live, h);
+	live_add(h->map_len);
 	pthread_mutex_unlock(&large_mu);
 	return p;
 }
 
+/* -------------------------------------------------------------- free */
+
 void hk_large_free(struct hk_large *h)
 {
 	struct hk_large *evict = NULL;
-	size_t cap = (size_t)hk_opt(LARGE_CACHE_MB) << 20;
+	uint32_t now = hk_os_now_ms();
 	hk_bytes_sub(h->map_len);
 	pthread_mutex_lock(&large_mu);
 	counts.frees++;
-	dl_remove(&live, NULL, h);
-	if (h->block_off == HK_LARGE_HDR && hk_opt(LARGE_CACHE) > 0 && h->map_len <= cap) {
-		dl_push(&cache_head, &cache_tail, h);
-		cache_n++;
-		cache_bytes += h->map_len;
-		counts.cached++;
-		h = NULL;
-		/* unlink the oldest entries over the bounds; unmap after unlocking */
-		while (cache_n > (size_t)hk_opt(LARGE_CACHE) || cache_bytes > cap) {
-			struct hk_large *old = cache_tail;
-			dl_remove(&cache_head, &cache_tail, old);
-			cache_n--;
-			cache_bytes -= old->map_len;
-			counts.cached--;
-			old->next = evict;
-			evict = old;
+	dl_remove(&live, h);
+	live_bytes -= h->map_len;
+	window_roll(now);
+	if (h->block_off == HK_LARGE_HDR && hk_opt(LARGE_CACHE) > 0) {
+		/* merge with cached neighbours: pieces of one split join up */
+		for (struct hk_large *c = cache_head, *next; c; c = next) {
+			next = c->next;
+			if ((char *)c + c->map_len == (char *)h) {
+				cache_unlink(c);
+				c->map_len += h->map_len;
+				h = c;
+				counts.merges++;
+			} else if ((char *)h + h->map_len == (char *)c) {
+				cache_unlink(c);
+				h->map_len += c->map_len;
+				counts.merges++;
+			}
 		}
+		h->freed_ms = now;
+		cache_link(h);
+		h = NULL;
 	}
+	cache_enforce(now, &evict);
 	pthread_mutex_unlock(&large_mu);
 	if (h) {
+		h->next = evict;
 		evict = h;
-		h->next = NULL;
 	}
-	while (evict) {
-		struct hk_large *next = evict->next;
-		__atomic_fetch_add(&counts.unmapped, 1, __ATOMIC_RELAXED);
-		hk_os_unmap(evict->map_base, evict->map_len);
-		evict = next;
-	}
+	unmap_list(evict);
 }
 
 size_t hk_large_usable(const struct hk_large *h, const void *p)
 {
 	return (size_t)((const char *)h + h->map_len - (const char *)p);
 }
+
+/* ----------------------------------------------------------- realloc */
 
 void *hk_large_resize(struct hk_large *h, void *p, size_t size)
 {
@@ -160,21 +316,74 @@ void *hk_large_resize(struct hk_large *h, void *p, size_t size)
 	size_t need = HK_ALIGN_UP(off + size, HK_PAGE);
 	size_t old = h->map_len;
 	if (need <= old) {
-		/* shrinking by more than half: give the tail back */
-		if (need < old / 2 && hk_os_resize_in_place(h, old, need) == 0) {
-			h->map_len = need;
-			hk_bytes_sub(old - need);
+		/* the block shrank by more than half: give the tail back, keeping
+		 * plain mappings a multiple of 2 MiB (a mapping from a split may be
+		 * bigger than its block; the next piece can merge with it) */
+		size_t keep = h->block_off == HK_LARGE_HDR ? HK_ALIGN_UP(need, HK_SS_SIZE) : need;
+		if (size < h->user_size / 2 && keep < old && hk_os_resize_in_place(h, old, keep) == 0) {
+			h->map_len = keep;
+			hk_bytes_sub(old - keep);
+			pthread_mutex_lock(&large_mu);
+			live_bytes -= old - keep;
+			pthread_mutex_unlock(&large_mu);
 		}
 		h->user_size = size;
 		return p;
+	}
+	if (h->map_base == (char *)h) {
+		/* a cached piece right after the block (the rest of a split):
+		 * take it over, no system call and no fault */
+		pthread_mutex_lock(&large_mu);
+		for (struct hk_large *c = cache_head; c; c = c->next) {
+			if ((char *)c == (char *)h + old) {
+				cache_unlink(c);
+				h->map_len = old + c->map_len;
+				counts.merges++;
+				if (h->map_len >= need)
+					split_tail(h, need, hk_os_now_ms());
+				live_add(h->map_len - old);
+				hk_bytes_add(h->map_len - old);
+				old = h->map_len;
+				break;
+			}
+		}
+		pthread_mutex_unlock(&large_mu);
+		if (need <= old) {
+			h->user_size = size;
+			return p;
+		}
 	}
 	if (hk_os_resize_in_place(h, old, need) == 0) {
 		h->map_len = need;
 		h->user_size = size;
 		hk_bytes_add(need - old);
+		pthread_mutex_lock(&large_mu);
+		live_add(need - old);
+		pthread_mutex_unlock(&large_mu);
 		return p;
 	}
-	return NULL;
+	/* move the pages instead of copying them (and faulting new ones);
+	 * a 2 MiB-aligned destination keeps alignments below 2 MiB */
+	if (h->map_base != (char *)h || off >= HK_SS_SIZE)
+		return NULL;
+	pthread_mutex_lock(&large_mu);
+	dl_remove(&live, h);                /* its list links move with it */
+	pthread_mutex_unlock(&large_mu);
+	struct hk_large *q = hk_os_move_grow(h, old, need, HK_SS_SIZE);
+	size_t added = 0;
+	if (q) {
+		h = q;
+		h->map_base = (char *)h;
+		h->map_len = need;
+		h->user_size = size;
+		added = need - old;
+		hk_bytes_add(added);
+	}
+	pthread_mutex_lock(&large_mu);
+	dl_push(&live, h);
+	live_add(added);
+	pthread_mutex_unlock(&large_mu);
+	return q ? (char *)q + off : NULL;
 }
 
 int hk_large_owns(const void *p)

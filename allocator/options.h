@@ -26,10 +26,18 @@ enum hk_stats_mode { HK_STATS_OFF, HK_STATS_TEXT, HK_STATS_JSON };
 	  "how empty SuperSlabs beyond the cache go back: MADV_DONTNEED (kernel zeroes lazily), MADV_FREE, or keep them resident") \
 	X(SS_CACHE, HK_KIND_INT, "2", "0..1024", 0, 1024, \
 	  "empty SuperSlabs kept resident for reuse before the release policy applies") \
-	X(LARGE_CACHE, HK_KIND_INT, "8", "0..64", 0, 64, \
-	  "freed large blocks (> 256 KiB) kept mapped and resident for reuse") \
-	X(LARGE_CACHE_MB, HK_KIND_INT, "64", "0..65536", 0, 65536, \
-	  "bound on the bytes (MiB) held by the large-block cache") \
+	X(LARGE_CACHE, HK_KIND_INT, "64", "0..1024", 0, 1024, \
+	  "freed large mappings (> 256 KiB) kept mapped and resident for reuse (0: unmap at once)") \
+	X(LARGE_CACHE_MB, HK_KIND_INT, "1024", "0..65536", 0, 65536, \
+	  "hard ceiling on the bytes (MiB) held by the large-block cache") \
+	X(LARGE_CACHE_PCT, HK_KIND_INT, "150", "0..1000", 0, 1000, \
+	  "large cache bound: this percent of the recent peak of live large bytes (at least 32 MiB)") \
+	X(SLAB_DIRTY_MB, HK_KIND_INT, "4", "0..65536", 0, 65536, \
+	  "empty slab units kept resident inside live SuperSlabs (MiB) before the release policy applies") \
+	X(SLAB_DIRTY_PCT, HK_KIND_INT, "25", "0..1000", 0, 1000, \
+	  "raise that bound to this percent of the bytes in use") \
+	X(DECAY_MS, HK_KIND_INT, "1000", "0..3600000", 0, 3600000, \
+	  "free memory (large cache entries, empty slab units) unused this long goes back to the OS") \
 	X(TCACHE, HK_KIND_INT, "100", "1..1000", 1, 1000, \
 	  "per-thread cache length, percent of the built-in per-class limits") \
 	X(STATS, HK_KIND_CHOICE, "0", "0|1|json", 0, 2, \

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "config.h"
 #include "options.h"
@@ -122,4 +123,34 @@ int hk_os_resize_in_place(void *p, size_t old_len, size_t new_len)
 	else
 		COUNT(bytes_unmapped, old_len - new_len);
 	return 0;
+}
+
+void *hk_os_move_grow(void *p, size_t old_len, size_t new_len, size_t align)
+{
+	int saved = errno;
+	/* reserve an aligned destination first: mremap alone would place the
+	 * pages anywhere, and our headers must sit on 2 MiB boundaries */
+	char *dst = hk_os_map_aligned(new_len, align, 0);
+	if (!dst) {
+		errno = saved;
+		return NULL;
+	}
+	COUNT(mremap, 1);
+	void *q = mremap(p, old_len, new_len, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
+	if (q == MAP_FAILED) {
+		/* e.g. the old range spans two kernel mappings */
+		hk_os_unmap(dst, new_len);
+		errno = saved;
+		return NULL;
+	}
+	COUNT(bytes_unmapped, old_len);   /* the old range is gone; dst was counted as mapped */
+	errno = saved;
+	return q;
+}
+
+uint32_t hk_os_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
 }

@@ -31,5 +31,12 @@ void hk_os_new_region(void *p, size_t len);
 int hk_os_release(void *p, size_t len);
 /* Try to grow or shrink a mapping in place; 0 on success. */
 int hk_os_resize_in_place(void *p, size_t old_len, size_t new_len);
+/* Move the pages of [p, p + old_len) to a fresh `align`-aligned mapping of
+ * new_len > old_len bytes (mremap MREMAP_MAYMOVE|MREMAP_FIXED: resident
+ * pages move without faulting or copying; only the new tail faults later).
+ * Returns the new address, or NULL with the old mapping untouched. */
+void *hk_os_move_grow(void *p, size_t old_len, size_t new_len, size_t align);
+/* Milliseconds of a coarse monotonic clock (for decay; a vDSO call). */
+uint32_t hk_os_now_ms(void);
 
 #endif

@@ -1,5 +1,13 @@
 /* superslab.c - SuperSlabs: mapping them, carving slabs out of their
- * units, and what happens when one empties.
+ * units, and what happens when a slab or a whole SuperSlab empties.
+ *
+ * An empty slab's units stay resident ("dirty") inside their SuperSlab, so
+ * churn reuses them without refaulting (new slabs prefer dirty units).
+ * They go back to the OS by HAKMEM_RELEASE only when the dirty bytes exceed
+ * max(HAKMEM_SLAB_DIRTY_MB, HAKMEM_SLAB_DIRTY_PCT% of the bytes in use)
+ * (down to half of that, least recently dirtied SuperSlab first), or when a
+ * SuperSlab's dirty units were left alone for HAKMEM_DECAY_MS.  Without
+ * this, one block kept alive in a SuperSlab pinned all 2 MiB of it.
  *
  * Empty SuperSlabs go to a pool.  The first HAKMEM_SS_CACHE of them stay
  * resident, so a program that frees and allocates in waves does not
@@ -12,6 +20,7 @@
 
 #include <pthread.h>
 
+#include "central.h"
 #include "options.h"
 #include "os.h"
 #include "sizeclass.h"
@@ -26,6 +35,11 @@ static struct hk_ss *pool_head, *pool_tail;   /* empty: resident first, released
 static unsigned pool_resident, pool_released;
 static struct hk_ss *all;
 static struct hk_ss_counts counts;
+static struct hk_ss *dirty_head, *dirty_tail;   /* least recently dirtied first */
+static size_t dirty_bytes;        /* dirty units of SuperSlabs not in the pool */
+
+static void dirty_touch(struct hk_ss *ss, uint32_t now);
+static size_t units_bytes(uint32_t bits);
 
 void hk_ss_lock(void) { pthread_mutex_lock(&ss_mu); }
 void hk_ss_unlock(void) { pthread_mutex_unlock(&ss_mu); }
@@ -91,7 +105,93 @@ static struct hk_ss *pool_take(void)
 		pool_resident--;
 	ss->pooled = ss->released = 0;
 	counts.reused++;
+	if (ss->dirty_units) {
+		dirty_bytes += units_bytes(ss->dirty_units);
+		dirty_touch(ss, hk_os_now_ms());
+	}
 	return ss;
+}
+
+/* ------------------------------------------------------ dirty units */
+
+static void dirty_unlink(struct hk_ss *ss)
+{
+	if (!ss->dirty_listed)
+		return;
+	if (ss->dirty_prev)
+		ss->dirty_prev->dirty_next = ss->dirty_next;
+	else
+		dirty_head = ss->dirty_next;
+	if (ss->dirty_next)
+		ss->dirty_next->dirty_prev = ss->dirty_prev;
+	else
+		dirty_tail = ss->dirty_prev;
+	ss->dirty_listed = 0;
+}
+
+/* (Re)insert at the tail: the most recently dirtied. */
+static void dirty_touch(struct hk_ss *ss, uint32_t now)
+{
+	dirty_unlink(ss);
+	ss->dirty_next = NULL;
+	ss->dirty_prev = dirty_tail;
+	if (dirty_tail)
+		dirty_tail->dirty_next = ss;
+	else
+		dirty_head = ss;
+	dirty_tail = ss;
+	ss->dirty_listed = 1;
+	ss->dirty_since_ms = now;
+}
+
+static size_t units_bytes(uint32_t bits)
+{
+	return (size_t)__builtin_popcount(bits) << HK_UNIT_SHIFT;
+}
+
+/* Forget ss's dirty units in the global count (it leaves the live set). */
+static void dirty_forget(struct hk_ss *ss)
+{
+	if (!ss->dirty_listed)      /* listed <=> counted in dirty_bytes */
+		return;
+	dirty_bytes -= units_bytes(ss->dirty_units);
+	dirty_unlink(ss);
+}
+
+/* Give every dirty unit of ss back by HAKMEM_RELEASE, one call per run. */
+static void dirty_release(struct hk_ss *ss)
+{
+	uint32_t d = ss->dirty_units;
+	while (d) {
+		unsigned u = (unsigned)__builtin_ctz(d), k = (unsigned)__builtin_ctz(~(d >> u));
+		hk_os_release((char *)ss + ((size_t)u << HK_UNIT_SHIFT), (size_t)k << HK_UNIT_SHIFT);
+		counts.units_released += k;
+		counts.unit_releases++;
+		d &= ~(k == 32 ? ~0u : ((1u << k) - 1u) << u);
+	}
+	dirty_forget(ss);
+	ss->dirty_units = 0;
+}
+
+/* Apply the dirty bound and the decay (under ss_mu). */
+static void dirty_trim(uint32_t now)
+{
+	if (hk_opt(RELEASE) == HK_RELEASE_KEEP || !dirty_head)
+		return;
+	uint64_t in_use = __atomic_load_n(&hk_bytes_in_use, __ATOMIC_RELAXED);
+	size_t bound = (size_t)hk_opt(SLAB_DIRTY_MB) << 20;
+	size_t rel = (size_t)(in_use / 100 * (uint64_t)hk_opt(SLAB_DIRTY_PCT));
+	if (rel > bound)
+		bound = rel;
+	if (dirty_bytes > bound) {
+		/* down to half the bound, so a program hovering at the bound
+		 * does not release and refault on every slab it frees */
+		while (dirty_head && dirty_bytes > bound / 2)
+			dirty_release(dirty_head);
+	}
+	uint32_t decay = (uint32_t)hk_opt(DECAY_MS);
+	while (dirty_head && now - dirty_head->dirty_since_ms >= decay)
+		dirty_release(dirty_head);
 }
 
 /* ------------------------------------------------------ map / unmap */
@@ -119,6 +219,7 @@ static struct hk_ss *ss_map(void)
 
 static void ss_unmap(struct hk_ss *ss)
 {
+	dirty_forget(ss);
 	if (ss->all_prev)
 		ss->all_prev->all_next = ss->all_next;
 	else
@@ -135,12 +236,15 @@ static void ss_became_empty(struct hk_ss *ss)
 {
 	if (ss->listed)
 		avail_remove(ss);
+	/* a pooled SuperSlab's dirty units are the pool's, not counted as dirty */
+	dirty_forget(ss);
 	if (hk_opt(RELEASE) == HK_RELEASE_KEEP || pool_resident < (unsigned)hk_opt(SS_CACHE)) {
 		pool_insert(ss, 1);
 		pool_resident++;
 	} else if (pool_released < RETAIN_MAX) {
 		/* the header unit stays: it is touched again on reuse anyway */
 		hk_os_release((char *)ss + HK_UNIT_SIZE, HK_SS_SIZE - HK_UNIT_SIZE);
+		ss->dirty_units = 0;
 		ss->released = 1;
 		counts.released++;
 		pool_insert(ss, 0);
@@ -167,9 +271,15 @@ struct hk_slab *hk_slab_new(unsigned cls)
 	struct hk_ss *ss;
 	int u = -1;
 	pthread_mutex_lock(&ss_mu);
-	for (ss = avail; ss; ss = ss->next)
-		if ((u = find_run(ss->free_units, n)) >= 0)
-			break;
+	/* resident (dirty) units first: they do not fault again */
+	if (dirty_bytes >= ((size_t)n << HK_UNIT_SHIFT))
+		for (ss = dirty_head; ss; ss = ss->dirty_next)
+			if ((u = find_run(ss->dirty_units, n)) >= 0)
+				break;
+	if (!ss)
+		for (ss = avail; ss; ss = ss->next)
+			if ((u = find_run(ss->free_units, n)) >= 0)
+				break;
 	if (!ss) {
 		ss = pool_take();
 		if (!ss)
@@ -185,6 +295,12 @@ struct hk_slab *hk_slab_new(unsigned cls)
 	ss->free_units &= ~bits;
 	if (ss->free_units == 0)
 		avail_remove(ss);
+	if (ss->dirty_units & bits) {
+		dirty_bytes -= units_bytes(ss->dirty_units & bits);
+		ss->dirty_units &= ~bits;
+		if (!ss->dirty_units)
+			dirty_unlink(ss);
+	}
 	for (unsigned i = (unsigned)u; i < (unsigned)u + n; i++) {
 		ss->h.unit[i].slab = (uint8_t)u;
 		ss->h.unit[i].cls = (uint8_t)cls;
@@ -212,13 +328,19 @@ void hk_slab_release(struct hk_slab *s)
 	struct hk_ss *ss = (struct hk_ss *)hk_prefix_of(s);
 	unsigned u = (unsigned)(s - ss->slabs), n = s->nunits;
 	pthread_mutex_lock(&ss_mu);
+	uint32_t bits = (n == 32 ? ~0u : ((1u << n) - 1u)) << u;
+	uint32_t now = hk_os_now_ms();
 	for (unsigned i = u; i < u + n; i++)
 		ss->h.unit[i].cls = 0;
-	ss->free_units |= (n == 32 ? ~0u : ((1u << n) - 1u)) << u;
+	ss->free_units |= bits;
+	ss->dirty_units |= bits;
+	dirty_bytes += units_bytes(bits);
+	dirty_touch(ss, now);
 	if (ss->free_units == ALL_FREE)
 		ss_became_empty(ss);
 	else if (!ss->listed)
 		avail_push(ss);
+	dirty_trim(now);
 	pthread_mutex_unlock(&ss_mu);
 }
 
@@ -238,5 +360,6 @@ void hk_ss_counts_get(struct hk_ss_counts *out)
 	pthread_mutex_lock(&ss_mu);
 	*out = counts;
 	out->pooled = pool_resident + pool_released;
+	out->dirty_bytes = dirty_bytes;
 	pthread_mutex_unlock(&ss_mu);
 }

@@ -56,11 +56,14 @@ struct hk_slab {
 struct hk_ss {
 	struct hk_prefix h;
 	uint32_t free_units;        /* bit i set: unit i is free */
+	uint32_t dirty_units;       /* free units that may still be resident (subset of free_units) */
 	uint8_t listed;             /* on the "has free units" list */
 	uint8_t pooled;             /* empty, in the pool */
 	uint8_t released;           /* pooled and given back by HAKMEM_RELEASE */
-	uint8_t pad;
+	uint8_t dirty_listed;       /* on the dirty list (oldest first) */
+	uint32_t dirty_since_ms;    /* when its dirty units were last added to */
 	struct hk_ss *next, *prev;          /* "has free units" list or pool */
+	struct hk_ss *dirty_next, *dirty_prev;   /* SuperSlabs with dirty units, least recently dirtied first */
 	struct hk_ss *all_next, *all_prev;  /* every SuperSlab (debug checks) */
 	struct hk_slab slabs[HK_UNITS];
 };
@@ -74,7 +77,7 @@ struct hk_large {
 	size_t block_off;
 	size_t user_size;
 	uint32_t zeroed;            /* the block's bytes are known to be zero */
-	uint32_t pad;
+	uint32_t freed_ms;          /* when it entered the large cache (decay) */
 	struct hk_large *next, *prev;   /* large cache */
 };
 #define HK_LARGE_HDR ((size_t)1024)
@@ -114,6 +117,9 @@ int hk_ss_owns(const void *p);
 
 struct hk_ss_counts {
 	uint64_t mapped, unmapped, released, reused, live, peak_live, pooled;
+	/* empty slab units inside live SuperSlabs: given back by HAKMEM_RELEASE
+	 * (units, madvise calls), and bytes of them resident now */
+	uint64_t units_released, unit_releases, dirty_bytes;
 };
 void hk_ss_counts_get(struct hk_ss_counts *out);
 
