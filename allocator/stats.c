@@ -42,8 +42,7 @@ static void add_thread(const struct hk_tcache *tc, void *arg)
 {
 	struct all_stats *s = arg;
 	for (unsigned c = 1; c < HK_NCLS; c++) {
-		s->cls[c].allocs += tc->bins[c].nalloc;
-		s->cls[c].cached += tc->bins[c].count;
+		hk_thread_counts(tc, c, &s->cls[c].allocs, &s->cls[c].cached);
 	}
 }
 

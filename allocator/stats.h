@@ -2,12 +2,14 @@
  * JSON object, both on stderr; HAKMEM_STATS_FILE=/path the JSON object in
  * that file).
  *
- * Cost when off: nothing is measured on the hot path except one 64-bit
- * increment per malloc in the thread's bin (struct hk_bin.nalloc), which
- * is always on because it is one instruction and lets every other count
- * be derived exactly: per class, frees = blocks in thread caches + mallocs
- * + blocks flushed to slabs - blocks refilled from slabs.  Everything else
- * is counted in slow paths that already hold a lock. */
+ * Cost when off: nothing; the malloc and free fast paths count nothing.
+ * When on (either variable set at start-up), every malloc and free of a
+ * small block takes the thread cache's slow path, which counts mallocs
+ * exactly (thread.c, "statistics mode"); the price is a function call per
+ * operation, so do not compare speeds measured with statistics on.  Frees
+ * are derived exactly: per class, frees = blocks in thread caches +
+ * mallocs + blocks flushed to slabs - blocks refilled from slabs.
+ * Everything else is counted in slow paths that already hold a lock. */
 #ifndef HAKMEM_STATS_H
 #define HAKMEM_STATS_H
 

@@ -8,8 +8,16 @@
  * so that such a nested call goes through without waiting for itself.
  *
  * Thread exit: a pthread key destructor flushes the thread's bins back to
- * the slabs and sets every limit to 0, so later frees by other destructors
+ * the slabs and sets every room to 0, so later frees by other destructors
  * of the same thread go straight back too.  The key value is only a marker.
+ *
+ * Statistics mode (HAKMEM_STATS or HAKMEM_STATS_FILE set, decided once at
+ * start-up): the fast paths count nothing, so instead each thread's TLS
+ * bins are kept empty with no room, and every malloc and free takes the
+ * slow path, which counts it and works on the real cache in a side block
+ * (struct hk_counted, mapped per thread, reused after the thread exits).
+ * Counts are exact; the price is a call per malloc and free, paid only
+ * when statistics were asked for.
  *
  * fork: the prepare handler takes every allocator lock (class locks, then
  * the SuperSlab lock, then the large and thread-list locks: the order the
@@ -24,6 +32,7 @@
 #include "central.h"
 #include "large.h"
 #include "options.h"
+#include "os.h"
 #include "sizeclass.h"
 #include "stats.h"
 
@@ -38,6 +47,16 @@ static struct hk_tcache *threads;
 static uint32_t next_tid = 1;
 uint64_t hk_dead_nalloc[HK_NCLS];
 static uint32_t bin_limit[HK_NCLS];
+
+struct hk_counted {
+	struct hk_bin bins[HK_NCLS];     /* the cache, used by the slow paths only */
+	uint64_t nalloc[HK_NCLS];        /* mallocs of this thread, per class */
+	struct hk_counted *next_free;    /* on `counted_free` after its thread exited */
+};
+static int stats_mode;
+static struct hk_counted *counted_free;     /* under threads_mu */
+/* a TLS bin's room in statistics mode: every free finds none left */
+#define NO_ROOM (INT64_MIN / 2)
 
 static void thread_exit(void *arg);
 static void fork_prepare(void);
@@ -72,6 +91,7 @@ void hk_init_slow(void)
 	hk_options_load();
 	hk_stats_note_pid();
 	limits_init();
+	stats_mode = hk_opt(STATS) != HK_STATS_OFF || hk_opt_str(STATS_FILE)[0];
 	pthread_key_create(&exit_key, thread_exit);
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	if (hk_opt(VERBOSE))
@@ -95,6 +115,22 @@ __attribute__((destructor)) static void hakmem_unload(void)
 
 /* ------------------------------------------------------- thread init */
 
+/* A side block for a thread in statistics mode: an exited thread's, or a
+ * new mapping (NULL when none can be mapped: that thread is not counted). */
+static struct hk_counted *counted_get(void)
+{
+	pthread_mutex_lock(&threads_mu);
+	struct hk_counted *k = counted_free;
+	if (k)
+		counted_free = k->next_free;
+	pthread_mutex_unlock(&threads_mu);
+	if (!k)
+		k = hk_os_map_aligned(HK_ALIGN_UP(sizeof(*k), HK_PAGE), HK_PAGE, 0);
+	else
+		*k = (struct hk_counted){ 0 };
+	return k;
+}
+
 static void thread_init(void)
 {
 	struct hk_tcache *tc = &hk_tc;
@@ -103,8 +139,15 @@ static void thread_init(void)
 		return;     /* a nested call (from pthread_atfork) got here first */
 	tc->state = HK_T_ACTIVE;
 	tc->tid = __atomic_fetch_add(&next_tid, 1, __ATOMIC_RELAXED);
-	for (unsigned c = 1; c < HK_NCLS; c++)
-		tc->bins[c].limit = bin_limit[c];
+	tc->counted = stats_mode ? counted_get() : NULL;
+	for (unsigned c = 1; c < HK_NCLS; c++) {
+		if (tc->counted) {
+			tc->counted->bins[c].room = bin_limit[c];
+			tc->bins[c].room = NO_ROOM;
+		} else {
+			tc->bins[c].room += bin_limit[c];    /* a first free may have taken one */
+		}
+	}
 	pthread_mutex_lock(&threads_mu);
 	tc->prev = NULL;
 	tc->next = threads;
@@ -123,17 +166,25 @@ static void thread_exit(void *arg)
 	if (tc->state != HK_T_ACTIVE)
 		return;
 	tc->state = HK_T_EXITING;
+	struct hk_counted *k = tc->counted;
 	for (unsigned c = 1; c < HK_NCLS; c++) {
 		struct hk_bin *b = &tc->bins[c];
-		b->limit = 0;
 		if (b->head)
 			hk_central_flush(c, b->head, tc->tid);
 		b->head = NULL;
-		b->count = 0;
-		__atomic_fetch_add(&hk_dead_nalloc[c], b->nalloc, __ATOMIC_RELAXED);
-		b->nalloc = 0;
+		b->room = 0;
+		if (k) {
+			if (k->bins[c].head)
+				hk_central_flush(c, k->bins[c].head, tc->tid);
+			__atomic_fetch_add(&hk_dead_nalloc[c], k->nalloc[c], __ATOMIC_RELAXED);
+		}
 	}
 	pthread_mutex_lock(&threads_mu);
+	if (k) {
+		tc->counted = NULL;      /* from here on, stats_mode counts in hk_dead_nalloc */
+		k->next_free = counted_free;
+		counted_free = k;
+	}
 	if (tc->prev)
 		tc->prev->next = tc->next;
 	else
@@ -153,12 +204,10 @@ void hk_threads_foreach(void (*fn)(const struct hk_tcache *tc, void *arg), void 
 
 /* --------------------------------------------------- cache slow paths */
 
-/* An exiting thread's allocations are added to the dead total at once. */
-static void exiting_account(unsigned cls)
+/* The bin the slow paths work on: the side block's in statistics mode. */
+static struct hk_bin *real_bin(struct hk_tcache *tc, unsigned cls)
 {
-	struct hk_bin *b = &hk_tc.bins[cls];
-	__atomic_fetch_add(&hk_dead_nalloc[cls], b->nalloc, __ATOMIC_RELAXED);
-	b->nalloc = 0;
+	return tc->counted ? &tc->counted->bins[cls] : &tc->bins[cls];
 }
 
 HK_NOINLINE void *hk_bin_refill(unsigned cls)
@@ -166,23 +215,25 @@ HK_NOINLINE void *hk_bin_refill(unsigned cls)
 	struct hk_tcache *tc = &hk_tc;
 	if (HK_UNLIKELY(tc->state == HK_T_FRESH))
 		thread_init();
-	struct hk_bin *b = &tc->bins[cls];
+	struct hk_bin *b = real_bin(tc, cls);
 	if (!b->head) {
-		unsigned want = b->limit / 2, got;
+		/* an exiting thread takes one block at a time */
+		unsigned want = tc->state == HK_T_ACTIVE ? bin_limit[cls] / 2 : 1, got;
 		void *list = hk_central_refill(cls, want ? want : 1, tc->tid, &got);
 		if (!list) {
 			errno = ENOMEM;
 			return NULL;
 		}
 		b->head = list;
-		b->count = got;
+		b->room -= got;
 	}
 	void *p = b->head;
 	b->head = *(void **)p;
-	b->count--;
-	b->nalloc++;
-	if (HK_UNLIKELY(tc->state == HK_T_EXITING))
-		exiting_account(cls);
+	b->room++;
+	if (tc->counted)
+		tc->counted->nalloc[cls]++;
+	else if (stats_mode)
+		__atomic_fetch_add(&hk_dead_nalloc[cls], 1, __ATOMIC_RELAXED);
 	return p;
 }
 
@@ -192,19 +243,39 @@ HK_NOINLINE void hk_bin_overflow(unsigned cls)
 	struct hk_bin *b = &tc->bins[cls];
 	if (HK_UNLIKELY(tc->state == HK_T_FRESH)) {
 		thread_init();
-		if (b->count <= b->limit)
+		if (b->room >= 0)
+			return;
+	}
+	if (tc->counted) {
+		/* statistics mode: move the block just pushed to the real bin */
+		void *p = b->head;
+		b->head = NULL;
+		b->room = NO_ROOM;
+		b = &tc->counted->bins[cls];
+		*(void **)p = b->head;
+		b->head = p;
+		if (--b->room >= 0)
 			return;
 	}
 	/* give back the most recently freed blocks down to half the limit:
 	 * walking to the cut costs one visit per block given back */
-	unsigned keep = b->limit / 2, n = b->count - keep;
+	unsigned limit = tc->state == HK_T_ACTIVE ? bin_limit[cls] : 0;
+	unsigned keep = limit / 2, n = (unsigned)((int64_t)limit - b->room) - keep;
 	void *first = b->head, *last = first;
 	for (unsigned i = 1; i < n; i++)
 		last = *(void **)last;
 	b->head = *(void **)last;
 	*(void **)last = NULL;
-	b->count = keep;
+	b->room = (int64_t)limit - keep;
 	hk_central_flush(cls, first, tc->tid);
+}
+
+void hk_thread_counts(const struct hk_tcache *tc, unsigned cls, uint64_t *allocs, uint64_t *cached)
+{
+	const struct hk_counted *k = tc->counted;
+	const struct hk_bin *b = k ? &k->bins[cls] : &tc->bins[cls];
+	*allocs += k ? k->nalloc[cls] : 0;
+	*cached += (uint64_t)((int64_t)(tc->state == HK_T_ACTIVE ? bin_limit[cls] : 0) - b->room);
 }
 
 /* --------------------------------------------------------------- fork */

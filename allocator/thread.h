@@ -18,7 +18,11 @@ HK_INLINE void hk_init(void)
 
 /* Walk the caches of live threads (statistics at exit); fn gets each. */
 void hk_threads_foreach(void (*fn)(const struct hk_tcache *tc, void *arg), void *arg);
-/* Allocations counted by threads that have exited, per class. */
+/* Add a live thread's mallocs (counted in statistics mode only) and cached
+ * blocks of class cls to *allocs and *cached. */
+void hk_thread_counts(const struct hk_tcache *tc, unsigned cls, uint64_t *allocs, uint64_t *cached);
+/* Mallocs counted (statistics mode) for threads that have exited or run
+ * without a side block, per class. */
 extern uint64_t hk_dead_nalloc[HK_NCLS];
 
 #endif
