@@ -268,7 +268,7 @@ static int find_run(uint32_t free_units, unsigned n)
 struct hk_slab *hk_slab_new(unsigned cls)
 {
 	unsigned n = hk_class_units[cls];
-	struct hk_ss *ss;
+	struct hk_ss *ss = NULL;   /* stays NULL when there are too few dirty bytes to search */
 	int u = -1;
 	pthread_mutex_lock(&ss_mu);
 	/* resident (dirty) units first: they do not fault again */
