@@ -111,6 +111,10 @@ static void write_table(int fd, const struct all_stats *s)
 	kv(&b, ", ", "mapped", s->large.mapped);
 	kv(&b, ", ", "unmapped", s->large.unmapped);
 	kv(&b, ", ", "cached now", s->large.cached);
+	kv(&b, ", ", "splits", s->large.splits);
+	kv(&b, ", ", "grown", s->large.grown);
+	kv(&b, ", ", "merges", s->large.merges);
+	kv(&b, ", ", "decayed", s->large.decayed);
 	hk_buf_str(&b, "\n superslabs:");
 	kv(&b, " ", "mapped", s->ss.mapped);
 	kv(&b, ", ", "unmapped", s->ss.unmapped);
@@ -119,6 +123,8 @@ static void write_table(int fd, const struct all_stats *s)
 	kv(&b, ", ", "live", s->ss.live);
 	kv(&b, ", ", "peak live", s->ss.peak_live);
 	kv(&b, ", ", "empty in pool", s->ss.pooled);
+	kv(&b, ", ", "slab units released", s->ss.units_released);
+	kv(&b, ", ", "dirty bytes now", s->ss.dirty_bytes);
 	hk_buf_str(&b, "\n bytes in use (slab blocks out + large mappings):");
 	kv(&b, " ", "now", s->in_use);
 	kv(&b, ", ", "peak", s->peak);
@@ -195,6 +201,10 @@ static void write_json(int fd, const struct all_stats *s)
 	jkv(&b, 0, "unmapped", s->large.unmapped);
 	jkv(&b, 0, "cached", s->large.cached);
 	jkv(&b, 0, "cached_bytes", s->large.cached_bytes);
+	jkv(&b, 0, "splits", s->large.splits);
+	jkv(&b, 0, "grown", s->large.grown);
+	jkv(&b, 0, "merges", s->large.merges);
+	jkv(&b, 0, "decayed", s->large.decayed);
 	hk_buf_str(&b, "},\"superslabs\":{");
 	jkv(&b, 1, "mapped", s->ss.mapped);
 	jkv(&b, 0, "unmapped", s->ss.unmapped);
@@ -203,6 +213,9 @@ static void write_json(int fd, const struct all_stats *s)
 	jkv(&b, 0, "live", s->ss.live);
 	jkv(&b, 0, "peak_live", s->ss.peak_live);
 	jkv(&b, 0, "pooled", s->ss.pooled);
+	jkv(&b, 0, "units_released", s->ss.units_released);
+	jkv(&b, 0, "unit_releases", s->ss.unit_releases);
+	jkv(&b, 0, "dirty_bytes", s->ss.dirty_bytes);
 	hk_buf_str(&b, "},");
 	jkv(&b, 1, "bytes_in_use", s->in_use);
 	jkv(&b, 0, "peak_bytes_in_use", s->peak);
