@@ -20,6 +20,7 @@
 
 #include "collector.h"
 #include "counters_callgrind.h"
+#include "engine.h"
 
 struct cachegrind_state {
 	char valgrind[4096];
@@ -188,6 +189,46 @@ static const char *const total_names[] = {
 	"sim_instructions", "sim_d1_misses", "sim_ll_misses",
 };
 
+/* Where the region's instructions went: "instructions_by_object" (self Ir
+ * of each object) and "instructions_by_class" (callgrind_classify), and
+ * the allocator's share, the figure reports use as the controllable part
+ * of user time. */
+static void split_instructions(const struct callgrind_totals *t, const struct run_ctx *ctx, struct jbuf *rec,
+			       struct metrics *m, double ir_total)
+{
+	const char *alloc = ctx->variant ? ctx->variant->alloc.path : "";
+	unsigned long long cls[CG_CLASSES], sum = 0;
+	callgrind_classify(t, alloc, t->cmd, cls);
+	jb_obj_begin(rec, "instructions_by_object");
+	for (int i = 0; i < t->n_ob; i++)
+		if (t->ob[i].ir)
+			jb_int(rec, t->ob[i].path, (long long)t->ob[i].ir);
+	jb_obj_end(rec);
+	jb_obj_begin(rec, "instructions_by_class");
+	for (int c = 0; c < CG_CLASSES; c++) {
+		jb_int(rec, callgrind_class_names[c], (long long)cls[c]);
+		sum += cls[c];
+	}
+	jb_obj_end(rec);
+	jb_str(rec, "allocator_object", alloc && *alloc ? alloc
+	       : "glibc (no preload): malloc-family functions inside libc.so");
+	jb_str(rec, "workload_object", t->cmd);
+	if (ir_total <= 0 || sum == 0) {
+		metrics_unsupported(m, "sim_alloc_instr_share", "callgrind output has no per-object costs");
+		return;
+	}
+	/* The share is of the objects' self costs, which add up to the
+	 * totals: the same instructions, split. */
+	metrics_add(m, "sim_alloc_instr_share", "fraction (simulated)", (double)cls[CG_CLASS_ALLOC] / (double)sum);
+	if (ctx->ops > 0) {
+		metrics_add(m, "sim_alloc_instructions_per_op", "instr/op (simulated)", cls[CG_CLASS_ALLOC] / ctx->ops);
+		metrics_add(m, "sim_libc_instructions_per_op", "instr/op (simulated)", cls[CG_CLASS_LIBC] / ctx->ops);
+		metrics_add(m, "sim_workload_instructions_per_op", "instr/op (simulated)",
+			    cls[CG_CLASS_WORKLOAD] / ctx->ops);
+		metrics_add(m, "sim_other_instructions_per_op", "instr/op (simulated)", cls[CG_CLASS_OTHER] / ctx->ops);
+	}
+}
+
 static void cachegrind_finish(void *state, const struct run_ctx *ctx, struct jbuf *rec, struct metrics *m)
 {
 	struct cachegrind_state *s = state;
@@ -247,6 +288,7 @@ static void cachegrind_finish(void *state, const struct run_ctx *ctx, struct jbu
 		/* D1 and LL misses of data reads and writes (instruction-fetch
 		 * misses I1mr/ILmr are in "events" but not in these figures). */
 		double fig[3] = { (double)v[0], (double)(v[4] + v[5]), (double)(v[7] + v[8]) };
+		split_instructions(&t, ctx, rec, m, (double)v[0]);
 		if (per_op) {
 			metrics_add(m, names[0], "instr/op (simulated)", fig[0] / ctx->ops);
 			metrics_add(m, names[1], "/1K ops (simulated)", fig[1] / (ctx->ops / 1000.0));

@@ -133,6 +133,26 @@ class Counters(unittest.TestCase):
         step1, step2 = c - a, d - c
         self.assertAlmostEqual(step2 / step1, 2.0, delta=0.01)
 
+    def test_cachegrind_splits_instructions_by_object(self):
+        (r,) = self.tiny_hot("--engine=cachegrind", iterations=1000)
+        cg, m = r["cachegrind"], r["metrics"]
+        byob = cg["instructions_by_object"]
+        self.assertEqual(sum(byob.values()), cg["events"]["Ir"], "self costs must add up to the total")
+        self.assertTrue(any(p.endswith("/tiny_hot") for p in byob), byob)
+        cls = cg["instructions_by_class"]
+        self.assertEqual(set(cls), {"allocator", "libc", "workload", "other"})
+        self.assertEqual(sum(cls.values()), cg["events"]["Ir"])
+        # tiny_hot is malloc+free in a loop: glibc's malloc functions are
+        # most of it, and the loop itself is the workload's.
+        self.assertGreater(cls["allocator"], cls["workload"])
+        self.assertGreater(cls["workload"], 0)
+        self.assertIn("glibc", cg["allocator_object"])
+        share = m["sim_alloc_instr_share"]
+        self.assertEqual(share["unit"], "fraction (simulated)")
+        self.assertAlmostEqual(share["value"], cls["allocator"] / cg["events"]["Ir"], places=6)
+        for k in ("alloc", "libc", "workload"):
+            self.assertIn("sim_%s_instructions_per_op" % k, m)
+
     def test_cachegrind_cmd_counts_whole_program(self):
         cmd = os.path.join(WORKLOADS, "tiny_hot") + " --iterations 1000"
         self.run_ok("run", "--cmd", cmd, "--alloc=glibc", "--runs", "1", "--warmup", "0", "--quiet",
