@@ -9,8 +9,12 @@
  * jemalloc, mimalloc, tcmalloc).  Counters, probes and the RSS sampler are
  * on unless the command line says otherwise; collectors that cannot
  * measure something here record it as unavailable.  All runs go into one
- * results file, interleaved and shuffled, then scripts/report.py writes the
- * report.
+ * results file, interleaved and shuffled.  Then, unless --no-cachegrind,
+ * one run per variant under --engine=cachegrind appends to the same file:
+ * its per-object instruction split is what the report's controllability
+ * table needs to tell allocator time from workload time (a separate
+ * invocation, engine "cachegrind"; the report never mixes its figures with
+ * native ones).  Then scripts/report.py writes the report.
  *
  * The knob values come from allocator/knobs.txt (default and accepted
  * values); when a knob is not listed there the seed report's values are
@@ -120,7 +124,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: harness analyze WORKLOAD [--alloc=hakmem[,PEER...]] [--runs N] [--factorial]\n"
-		"                       [--report-dir DIR] [options] [-- WORKLOAD_ARGS...]\n\n"
+		"                       [--no-cachegrind] [--report-dir DIR] [options] [-- WORKLOAD_ARGS...]\n\n"
 		"The TLB/THP/prefault analysis of the seed report as one command.  Runs, in\n"
 		"one interleaved and shuffled invocation: HAKMEM with its defaults (the\n"
 		"baseline); each OS-policy knob moved from its default - HAKMEM_THP,\n"
@@ -128,13 +132,18 @@ static void usage(FILE *out)
 		"free, keep; values from allocator/knobs.txt) - one at a time, or every\n"
 		"combination with --factorial; and the peer allocators that are installed.\n"
 		"Counters (--counters), probes (--probes=all) and the RSS sampler\n"
-		"(--sample-ms 20) are on unless given otherwise.  Then writes the report:\n"
-		"knob verdicts with CIs, the controllability table (user vs kernel time,\n"
-		"faults x cost per fault, Amdahl ceiling), plots, key discoveries.\n\n"
+		"(--sample-ms 20) are on unless given otherwise.  Then one run per variant\n"
+		"under --engine=cachegrind (same workload arguments, no warm-up) records\n"
+		"how the timed region's instructions split between allocator, libc,\n"
+		"workload and other code.  Then writes the report: knob verdicts with CIs,\n"
+		"the controllability table (user vs kernel time, faults x cost per fault,\n"
+		"allocator share of instructions, Amdahl ceiling), plots, key discoveries.\n\n"
 		"options (besides those of `harness run`):\n"
 		"  --alloc=hakmem,P..  peers to compare (default: glibc jemalloc mimalloc tcmalloc, those installed)\n"
 		"  --runs N            counted runs per variant (default 5)\n"
 		"  --factorial         every knob combination instead of one knob at a time\n"
+		"  --no-cachegrind     skip the cachegrind pass (faster; the report then has no\n"
+		"                      instruction split and no Amdahl ceiling)\n"
 		"  --report-dir DIR    where the report goes (default reports/<date>-WORKLOAD-analyze/)\n"
 		"\nEXAMPLES\n"
 		"  ./harness analyze random_mixed --alloc=hakmem\n"
@@ -144,7 +153,7 @@ static void usage(FILE *out)
 
 int cmd_analyze(int argc, char **argv)
 {
-	int factorial = 0;
+	int factorial = 0, cachegrind = 1;
 	const char *report_dir = NULL;
 	int out = 1;
 	for (int i = 1; i < argc; i++) {
@@ -159,6 +168,8 @@ int cmd_analyze(int argc, char **argv)
 		}
 		if (strcmp(argv[i], "--factorial") == 0) {
 			factorial = 1;
+		} else if (strcmp(argv[i], "--no-cachegrind") == 0) {
+			cachegrind = 0;
 		} else if (strcmp(argv[i], "--report-dir") == 0) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "harness analyze: --report-dir needs a directory\n");
@@ -287,6 +298,38 @@ int cmd_analyze(int argc, char **argv)
 		n, o.runs, o.warmup, axes[0].name, axes[0].def, axes[1].name, axes[1].def, axes[2].name, axes[2].def);
 	rc = engine_run(&inv);
 	int status = rc < 0 ? 2 : rc;
+	struct invocation sim;
+	memset(&sim, 0, sizeof(sim));
+	char invocations[140];
+	snprintf(invocations, sizeof(invocations), "%s", inv.id);
+	if (rc >= 0 && cachegrind && !(o.engine && strcmp(o.engine, "cachegrind") == 0)) {
+		/* The instruction split: one simulated run per variant, into
+		 * the same file.  No counters, probes or sampler: under
+		 * valgrind they would measure valgrind. */
+		struct run_opts so = o;
+		so.engine = "cachegrind";
+		so.runs = 1;
+		so.warmup = 0;
+		so.counters = NULL;
+		so.probes = NULL;
+		so.require_probes = false;
+		so.sample_ms = 0;
+		so.alloc_stats = false;
+		so.out_path = inv.out_path;
+		sim.opts = &so;
+		sim.experiment = "analyze";
+		sim.name = target;
+		sim.variants = vs;
+		sim.n_variants = n;
+		fprintf(stderr, "harness analyze: instruction split: %d variants x 1 run under valgrind "
+			"(--no-cachegrind skips this)\n", n);
+		int src = engine_run(&sim);
+		if (src < 0 || !sim.id[0])
+			fprintf(stderr, "harness analyze: warning: the cachegrind pass failed; the report has no "
+				"instruction split\n");
+		else
+			snprintf(invocations, sizeof(invocations), "%s,%s", inv.id, sim.id);
+	}
 	if (rc >= 0) {
 		char name[256];
 		snprintf(name, sizeof(name), "%s-analyze", inv.name);
@@ -294,7 +337,7 @@ int cmd_analyze(int argc, char **argv)
 		int na = 0;
 		args[na++] = inv.out_path;
 		args[na++] = "--invocation";
-		args[na++] = inv.id;
+		args[na++] = invocations;
 		args[na++] = "--baseline";
 		args[na++] = vs[0].label;
 		args[na++] = "--name";
@@ -308,6 +351,8 @@ int cmd_analyze(int argc, char **argv)
 		printf("results: %s (invocation %s)\n", inv.out_path, inv.id);
 	}
 	invocation_free(&inv);
+	if (sim.opts)
+		invocation_free(&sim);
 	variants_free(vs, n);
 	return status;
 }

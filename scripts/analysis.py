@@ -17,23 +17,30 @@ class Analysis:
         self.all_records, self.skipped = records.load(path)
         self.invocations = records.invocations(self.all_records)
         if invocation and invocation != "all":
-            recs = [r for r in self.all_records if r.get("invocation") == invocation]
-            if not recs:
+            # "ID" or "ID,ID2" (analyze: its native matrix and its cachegrind pass)
+            wanted = [i for i in invocation.split(",") if i]
+            recs = [r for r in self.all_records if r.get("invocation") in wanted]
+            absent = [i for i in wanted if not any(r.get("invocation") == i for r in recs)]
+            if absent:
                 raise SystemExit("report: invocation '%s' is not in %s (it holds: %s)"
-                                 % (invocation, path, ", ".join(str(i) for i in self.invocations) or "none"))
-            self.invocations = [invocation]
+                                 % (absent[0], path, ", ".join(str(i) for i in self.invocations) or "none"))
         else:
             recs = self.all_records
         if not recs:
             raise SystemExit("report: %s holds no usable records (%d line(s) skipped)" % (path, len(self.skipped)))
+        # cachegrind runs feed only the instruction split, never the statistics
+        recs, sim = records.split_engines(recs)
+        self.invocations = records.invocations(recs)
+        self.sim_invocations = records.invocations(sim)
         try:
             self.exp = records.Experiment(recs, baseline)
         except KeyError as e:
             raise SystemExit("report: %s" % e.args[0])
+        self.sim = records.Experiment(sim) if sim else None
         self.comps = {}
         for v in self.exp.variants[1:]:
             self.comps[v.label] = verdict.compare(self.exp, v)
-        self.ctrl = control.analyse(self.exp)
+        self.ctrl = control.analyse(self.exp, self.sim)
 
     def throughput(self, label):
         for c in self.comps.get(label, []):

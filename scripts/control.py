@@ -24,10 +24,20 @@ Per variant (medians over its ok runs):
                                  machine by the report (labelled estimate)
   TLB flushes                    a count when probes carry it; no cost per
                                  flush can be measured here (no PMU)
-  controllable share             user time x allocator share of user
-                                 instructions when the cachegrind engine
-                                 recorded both, else all user time (an
-                                 upper bound, labelled)
+  instruction split              from the variant's cachegrind runs
+                                 (--engine=cachegrind, or analyze's
+                                 default pass; never pooled with native
+                                 runs): the timed region's simulated
+                                 instructions per op in allocator, libc,
+                                 workload and other code, and the
+                                 allocator's share of them
+  controllable share             user share of CPU time x allocator share
+                                 of instructions.  The instruction share
+                                 stands in for the time share: an
+                                 assumption, since cache misses and other
+                                 stalls are not weighted.  Without a split
+                                 it is not computed (counting all user time
+                                 as the allocator's gave absurd ceilings).
   Amdahl ceiling                 1 / (1 - controllable share): the largest
                                  speed-up removing all of it could give
 
@@ -120,16 +130,36 @@ def fault_cost(exp):
                    % (ASSUMED_FAULT_COST_S * 1e6, why)}
 
 
-def analyse(exp):
-    """Returns {"cost": fault_cost, "rows": [per-variant dict], "notes": [...]}."""
+SPLIT = (("alloc", "sim_alloc_instructions_per_op"), ("libc", "sim_libc_instructions_per_op"),
+         ("workload", "sim_workload_instructions_per_op"), ("other", "sim_other_instructions_per_op"))
+SHARE = "sim_alloc_instr_share"
+NO_SPLIT = ("not computable: no allocator/workload instruction split was recorded for this variant "
+            "(get one with `--engine=cachegrind`, or `harness analyze` without --no-cachegrind)")
+
+
+def instruction_split(v):
+    """The variant's allocator share of instructions and instructions per
+    op by class (medians of its cachegrind runs), or None."""
+    if v is None or not v.values.get(SHARE):
+        return None
+    out = {"share": stats.median(v.values[SHARE]), "runs": len(v.values[SHARE])}
+    for key, name in SPLIT:
+        xs = v.values.get(name)
+        out[key] = stats.median(xs) if xs else None
+    return out
+
+
+def analyse(exp, sim=None):
+    """Returns {"cost": fault_cost, "rows": [per-variant dict], "notes": [...]}.
+    sim: the cachegrind records' Experiment (the instruction split), or
+    None; a results file of cachegrind runs only carries it in exp."""
     cost = fault_cost(exp)
     notes = []
     tc = _find(exp, "task", "clock")
     zero_t = _find(exp, "zero", "time")          # the probes' own estimate, when recorded
     zero = _find(exp, "zero", exclude=("time", "per_kop", "/"))
     tlb = _find(exp, "tlb", exclude=("per_kop",))
-    instr = _find(exp, "instr", exclude=("alloc",))
-    alloc_instr = _find(exp, "alloc", "instr")
+    sim_by_label = {v.label: v for v in (sim.variants if sim else exp.variants)}
     probes_on = any("probes" in r for r in exp.records)
     if probes_on:
         notes.append("eBPF probes were attached: they add about 0.6 us to every page fault "
@@ -169,21 +199,26 @@ def analyse(exp):
             row["zero_how"] = "zeroed bytes / zeroing bandwidth measured by the report on this machine"
         if tlb:
             row["tlb_flushes"] = _med(v, tlb)
-        share_basis = "all user time counted as allocator time (upper bound: no instruction split recorded)"
-        frac = 1.0
-        if alloc_instr and instr:
-            ai, ti = _med(v, alloc_instr), _med(v, instr)
-            if ai is not None and ti:
-                frac = min(1.0, ai / ti)
-                share_basis = "user time x allocator share of instructions (%.0f%%)" % (frac * 100)
-        row["alloc_instr_frac"] = frac if (alloc_instr and instr) else None
-        ctrl = user * frac / total if total > 0 else None
-        row["controllable_share"] = ctrl
-        row["share_basis"] = share_basis
-        row["ceiling"] = 1.0 / (1.0 - ctrl) if ctrl is not None and ctrl < 1 else None
-        # if the allocator also avoided every page fault it causes
-        wide = (user * frac + min(row["fault_s"], sys_)) / total if total > 0 else None
-        row["ceiling_with_faults"] = 1.0 / (1.0 - wide) if wide is not None and wide < 1 else None
+        split = instruction_split(sim_by_label.get(v.label))
+        row["split"] = split
+        if split is None:
+            row["alloc_instr_frac"] = None
+            row["controllable_share"] = None
+            row["share_basis"] = NO_SPLIT
+            row["ceiling"] = None
+            row["ceiling_with_faults"] = None
+        else:
+            frac = min(1.0, max(0.0, split["share"]))
+            row["alloc_instr_frac"] = frac
+            ctrl = user * frac / total if total > 0 else None
+            row["controllable_share"] = ctrl
+            row["share_basis"] = ("user share of CPU x allocator share of the timed region's simulated "
+                                  "instructions (%.0f%%; the instruction share stands in for the time share, "
+                                  "an assumption: cache misses are not weighted)" % (frac * 100))
+            row["ceiling"] = 1.0 / (1.0 - ctrl) if ctrl is not None and ctrl < 1 else None
+            # if the allocator also avoided every page fault it causes
+            wide = (user * frac + min(row["fault_s"], sys_)) / total if total > 0 else None
+            row["ceiling_with_faults"] = 1.0 / (1.0 - wide) if wide is not None and wide < 1 else None
         if row["fault_s"] > sys_ * 1.05 and sys_ >= 0.02:     # below that the tick note applies
             notes.append("%s: faults x cost per fault (%.3f s) exceeds the measured kernel time "
                          "(%.3f s): the cost per fault overestimates this variant's faults "
@@ -196,9 +231,15 @@ def analyse(exp):
         missing.append("zeroing: no probe metric for zeroed pages recorded (run with --probes)")
     if not tlb:
         missing.append("TLB flushes: no probe metric recorded (run with --probes)")
-    if not (alloc_instr and instr):
-        missing.append("allocator vs workload instructions: not recorded (hardware counters are "
-                       "not available here; the cachegrind engine gives instruction counts)")
+    if not any(r.get("split") for r in rows):
+        missing.append("allocator vs workload instructions: no cachegrind runs with an instruction split "
+                       "(hardware counters are not available here; run with `--engine=cachegrind`, or "
+                       "`harness analyze` without --no-cachegrind): the controllable share and the Amdahl "
+                       "ceiling are not computed")
+    elif sim is not None:
+        notes.append("The instruction split comes from separate runs under valgrind (engine cachegrind, "
+                     "%d run(s) per variant, counting only the workload's timed region); their times are "
+                     "not used anywhere else in this report." % max(len(v.runs) for v in sim.variants))
     return {"cost": cost, "rows": rows, "notes": notes, "missing": missing,
-            "names": {"task_clock": tc, "zero": zero or zero_t, "tlb": tlb, "instr": instr,
-                      "alloc_instr": alloc_instr}}
+            "names": {"task_clock": tc, "zero": zero or zero_t, "tlb": tlb,
+                      "split": any(r.get("split") for r in rows)}}

@@ -94,13 +94,18 @@ def key_discoveries(exp, comps, ctrl, alpha=verdict.ALPHA):
     if b and b.get("ceiling") is not None:
         gains = [c.change for c in tput.values() if c.significant and c.change > 0]
         s = ("**Ceiling:** removing all of the controllable share (%.0f%% of CPU time; %s) would make `%s` "
-             "at most %.2fx as fast (Amdahl; an upper bound, since the workload's own code runs in user time too)"
+             "at most %.2fx as fast (Amdahl)"
              % (b["controllable_share"] * 100, b["share_basis"], base.label, b["ceiling"]))
         if gains:
             s += "; the largest measured gain is %s" % _pct(max(gains))
         else:
             s += "; no variant measurably gained"
         out.append(s + ".")
+
+    elif b and b.get("split") is None and b.get("kernel_share") is not None:
+        out.append("**Ceiling:** not computable for `%s`: without an allocator/workload instruction split, "
+                   "user time cannot be divided between allocator and workload code (run `--engine=cachegrind`, "
+                   "or `harness analyze` without --no-cachegrind)." % base.label)
 
     # 6. too few runs to claim anything
     if any(c.too_few_runs for c in tput.values()):
@@ -166,8 +171,13 @@ def conclusion(exp, comps, ctrl):
                     len(worse), (" (" + ", ".join("`%s`" % x for x in worse) + ")") if worse else "", len(flat)))
     b = next((r for r in ctrl["rows"] if r["variant"] == base.label), None)
     if b and b.get("ceiling") is not None:
-        parts.append("Kernel time is %.0f%% of the baseline's CPU time; a user-space allocator change can "
-                     "gain at most %.2fx here (an upper bound: all user time counted as the allocator's), "
-                     "more only by causing fewer page faults (up to %.2fx if every fault went away)." % (b["kernel_share"] * 100, b["ceiling"],
-                                             b["ceiling_with_faults"] or float("nan")))
+        parts.append("Kernel time is %.0f%% of the baseline's CPU time and the allocator runs %.0f%% of its "
+                     "(simulated) instructions; a user-space allocator change can gain at most %.2fx here "
+                     "(instruction share taken as time share), more only by causing fewer page faults "
+                     "(up to %.2fx if every fault went away)." % (b["kernel_share"] * 100, b["alloc_instr_frac"] * 100,
+                                                                  b["ceiling"], b["ceiling_with_faults"] or float("nan")))
+    elif b and b.get("kernel_share") is not None:
+        parts.append("Kernel time is %.0f%% of the baseline's CPU time; how much of the user time is the "
+                     "allocator's is not known without an instruction split, so no ceiling is given."
+                     % (b["kernel_share"] * 100))
     return " ".join(parts)

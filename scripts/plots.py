@@ -168,7 +168,20 @@ def user_kernel(ctrl, outdir):
     user = np.array([r["user_s"] for r in rows])
     sys_ = np.array([r["sys_s"] for r in rows])
     fault = np.minimum(np.array([r.get("fault_s") or 0.0 for r in rows]), sys_)
-    ax.barh(pos, user, color="#4C72B0", label="user (allocator + workload code)")
+    frac = [r.get("alloc_instr_frac") for r in rows]
+    if any(f is not None for f in frac):
+        # user time split by the allocator's share of instructions (the
+        # instruction share stands in for the time share); variants
+        # without a split keep one unsplit bar
+        fa = np.array([f if f is not None else 0.0 for f in frac])
+        known = np.array([f is not None for f in frac])
+        ax.barh(pos, np.where(known, user * fa, 0.0), color="#2A4D7F", label="user: allocator (by instr. share)")
+        ax.barh(pos, np.where(known, user * (1 - fa), 0.0), left=np.where(known, user * fa, 0.0),
+                color="#8FB1E0", label="user: workload, libc, other")
+        if not known.all():
+            ax.barh(pos, np.where(known, 0.0, user), color="#4C72B0", label="user (no instruction split)")
+    else:
+        ax.barh(pos, user, color="#4C72B0", label="user (allocator + workload code)")
     ax.barh(pos, fault, left=user, color="#C44E52",
             label="kernel: page faults (%s)" % ("measured cost" if ctrl["cost"]["measured"] else "assumed cost"))
     ax.barh(pos, sys_ - fault, left=user + fault, color="#DD8452", label="kernel: other")

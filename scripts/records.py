@@ -59,6 +59,19 @@ def load(path):
     return records, skipped
 
 
+def split_engines(records):
+    """(native records, cachegrind records).  Cachegrind runs are valgrind's
+    simulation: their times are tens of times slower and their figures
+    (simulated instruction and miss counts) are a different kind, so they
+    are never pooled with native runs of the same variant.  A file with
+    only cachegrind records is reported as it is (the first list)."""
+    sim = [r for r in records if r.get("engine") == "cachegrind"]
+    native = [r for r in records if r.get("engine") != "cachegrind"]
+    if not native:
+        return sim, []
+    return native, sim
+
+
 def invocations(records):
     """Invocation ids in file order."""
     seen = []

@@ -109,6 +109,10 @@ def build(an, outdir, title_name, results_arg, html=True):
     L.append("- Workload: **%s**%s" % (wl, (" with `%s`" % " ".join(args)) if args else " (default parameters)"))
     L.append("- Invocation(s): %s; experiment `%s`; engine `%s`"
              % (", ".join("`%s`" % i for i in an.invocations), first.get("experiment", "?"), first.get("engine", "native")))
+    if an.sim is not None:
+        L.append("- Instruction split: invocation(s) %s, engine `cachegrind`, %d run(s) per variant; used only "
+                 "for the controllability table, not pooled with the runs above"
+                 % (", ".join("`%s`" % i for i in an.sim_invocations), max(len(v.runs) for v in an.sim.variants)))
     if len(an.invocations) > 1:
         L.append("- **Note:** runs from %d invocations are pooled; only runs of one invocation are "
                  "interleaved, so cross-invocation comparisons carry drift between them." % len(an.invocations))
@@ -153,7 +157,7 @@ def build(an, outdir, title_name, results_arg, html=True):
     L += cmds or ["(the records carry no command)"]
     extra = ""
     if len(an.invocations) == 1 and len(records.invocations(an.all_records)) > 1:
-        extra += " --invocation %s" % an.invocations[0]
+        extra += " --invocation %s" % ",".join(an.invocations + an.sim_invocations)
     if exp.baseline_how == "chosen with --baseline":
         extra += " --baseline '%s'" % base.label
     L.append("./harness report %s%s" % (results_arg, extra))
@@ -238,6 +242,8 @@ def build(an, outdir, title_name, results_arg, html=True):
         header.append("zeroing s (est.)")
     if ctrl["names"]["tlb"]:
         header.append("TLB flushes")
+    if ctrl["names"].get("split"):
+        header += ["instr/op alloc / libc / workload / other (sim.)", "alloc instr share"]
     header += ["controllable share", "Amdahl ceiling", "measured throughput effect"]
     rows = []
     for r in ctrl["rows"]:
@@ -254,15 +260,31 @@ def build(an, outdir, title_name, results_arg, html=True):
             row.append(fmt_num(r.get("tlb_flushes")))
         c = an.throughput(r["variant"])
         eff = "baseline" if r["variant"] == base.label else (c.text() if c else "n/a")
-        row += [_share(r["controllable_share"]),
-                ("%.2fx" % r["ceiling"]) if r.get("ceiling") else "n/a", eff]
+        if ctrl["names"].get("split"):
+            sp = r.get("split")
+            if sp:
+                row += [" / ".join(fmt_num(sp.get(k)) if sp.get(k) is not None else "n/a"
+                                   for k in ("alloc", "libc", "workload", "other")),
+                        _share(sp["share"])]
+            else:
+                row += ["no cachegrind run", "n/a"]
+        row += [_share(r["controllable_share"]) if r.get("controllable_share") is not None else "not computable",
+                ("%.2fx" % r["ceiling"]) if r.get("ceiling") else
+                ("not computable" if r.get("split") is None else "n/a"), eff]
         rows.append(row)
     L.append(md_table(header, rows))
     L.append("")
+    if ctrl["names"].get("split"):
+        L.append("- Instruction split: simulated instructions per op of the workload's timed region, by "
+                 "code: the allocator (the preloaded library; for glibc its malloc functions inside libc.so), "
+                 "the rest of libc, the workload's own code, and other code (ld.so, vdso); from the "
+                 "variant's cachegrind runs, never pooled with the native runs above.")
     L.append("- Controllable share: %s." % (ctrl["rows"][0].get("share_basis", "n/a") if ctrl["rows"] else "n/a"))
     L.append("- Amdahl ceiling = 1 / (1 - controllable share): the largest speed-up of the whole process "
              "that making the allocator's user-space work free could give.  Kernel time (faults, zeroing, "
-             "TLB flushes) is not removed by faster allocator code; only by touching fewer new pages.")
+             "TLB flushes) is not removed by faster allocator code; only by touching fewer new pages.  "
+             "Without an instruction split it is not computed: counting all user time as the allocator's "
+             "would credit the workload's own code to the allocator.")
     for n in ctrl["notes"]:
         L.append("- " + n)
     for m in ctrl["missing"]:
