@@ -140,11 +140,13 @@ NO_SPLIT = ("not computable: no allocator/workload instruction split was recorde
 def instruction_split(v):
     """The variant's allocator share of instructions and instructions per
     op by class (medians of its cachegrind runs), or None."""
-    if v is None or not v.values.get(SHARE):
+    def get(name):      # records.py names a record's metrics "metrics.NAME"
+        return v.values.get("metrics." + name) or v.values.get(name)
+    if v is None or not get(SHARE):
         return None
-    out = {"share": stats.median(v.values[SHARE]), "runs": len(v.values[SHARE])}
+    out = {"share": stats.median(get(SHARE)), "runs": len(get(SHARE))}
     for key, name in SPLIT:
-        xs = v.values.get(name)
+        xs = get(name)
         out[key] = stats.median(xs) if xs else None
     return out
 

@@ -137,6 +137,79 @@ def open_lines(path):
         return f.read().splitlines()
 
 
+CG = os.path.join(HERE, "fixtures", "ab_cachegrind.jsonl")
+
+
+class InstructionSplit(unittest.TestCase):
+    """ab_small plus a second invocation of cachegrind runs (engine
+    "cachegrind") for hakmem and jemalloc, with valgrind-slow times."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.an = analysis.Analysis(CG)
+        cls.text, _ = report.build(cls.an, cls.tmp.name, "fixture", CG, html=False)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_cachegrind_runs_are_not_pooled(self):
+        native = analysis.Analysis(FIX)
+        for v, w in zip(self.an.exp.variants, native.exp.variants):
+            self.assertEqual(v.label, w.label)
+            self.assertEqual(v.values["ops_per_sec"], w.values["ops_per_sec"], v.label)
+            self.assertEqual(v.values["user_s"], w.values["user_s"], v.label)
+        self.assertNotIn("sim_alloc_instr_share", self.an.exp.figures)
+        self.assertEqual(self.an.invocations, ["20251204T120000-1"])
+        self.assertEqual(self.an.sim_invocations, ["20251204T120500-2"])
+        # the fault-cost fit uses native runs only: still exactly 1.50 us
+        self.assertIn("measured: slope of sys time on faults over 18 runs (1.50 us per fault", self.text)
+
+    def test_ceiling_from_allocator_instruction_share(self):
+        rows = {r["variant"]: r for r in self.an.ctrl["rows"]}
+        ru = [r["rusage"] for r in map(json.loads, fixture_lines()) if r["variant"] == "hakmem" and r["status"] == "ok"]
+        user, sys_ = np.median([r["user_s"] for r in ru]), np.median([r["sys_s"] for r in ru])
+        share = 24.7 / (24.7 + 0.1 + 32.0)
+        ctrl = user / (user + sys_) * share
+        h = rows["hakmem"]
+        self.assertAlmostEqual(h["alloc_instr_frac"], share, places=9)
+        self.assertAlmostEqual(h["controllable_share"], ctrl, places=9)
+        self.assertAlmostEqual(h["ceiling"], 1 / (1 - ctrl), places=9)
+        self.assertEqual(h["split"]["workload"], 32.0)
+        self.assertIn("| 24.7 / 0.1 / 32 / 0 | %.1f%% |" % (share * 100), self.text)
+        self.assertIn("%.2fx" % (1 / (1 - ctrl)), self.text)
+        self.assertIn("cache misses are not weighted", self.text)
+        self.assertIn("at most %.2fx as fast" % (1 / (1 - ctrl)), self.text)
+
+    def test_variant_without_cachegrind_run_has_no_ceiling(self):
+        rows = {r["variant"]: r for r in self.an.ctrl["rows"]}
+        p = rows["hakmem HAKMEM_PREFAULT=1"]
+        self.assertIsNone(p["ceiling"])
+        self.assertIsNone(p["controllable_share"])
+        self.assertRegex(self.text, r"\| hakmem HAKMEM_PREFAULT=1 \|[^\n]*\| no cachegrind run \| n/a \| "
+                                    r"not computable \| not computable \|")
+
+    def test_two_invocations_selected_together(self):
+        an = analysis.Analysis(CG, "20251204T120000-1,20251204T120500-2")
+        self.assertIsNotNone(an.sim)
+        self.assertIsNotNone(next(r for r in an.ctrl["rows"] if r["variant"] == "hakmem")["ceiling"])
+        an = analysis.Analysis(CG, "20251204T120000-1")
+        self.assertIsNone(an.sim)
+        with self.assertRaises(SystemExit):
+            analysis.Analysis(CG, "20251204T120000-1,nope")
+
+    def test_without_split_no_ceiling_is_printed(self):
+        # ab_small has no cachegrind runs: no number may come from "all user time"
+        with tempfile.TemporaryDirectory() as d:
+            text, _ = report.build(analysis.Analysis(FIX), d, "fixture", FIX, html=False)
+        self.assertNotIn("as fast (Amdahl", text)
+        self.assertRegex(text, r"\| hakmem \|[^\n]*\| not computable \| not computable \|")
+        self.assertIn("**Ceiling:** not computable for `hakmem`", text)
+        self.assertIn("--engine=cachegrind", text)
+        self.assertIn("no ceiling is given", text)
+
+
 class BadLines(unittest.TestCase):
     def test_skipped_lines_reported_rest_used(self):
         recs, skipped = records.load(BAD)
