@@ -111,9 +111,22 @@ class Analyze(unittest.TestCase):
             for knob in ("HAKMEM_THP", "HAKMEM_PREFAULT", "HAKMEM_RELEASE"):
                 self.assertTrue(any(l.startswith("hakmem " + knob + "=") for l in labels), knob)
             self.assertTrue(all(r["experiment"] == "analyze" for r in recs))
+            # the default cachegrind pass: one simulated run per variant, its
+            # own invocation, with the instruction split
+            sim = [r for r in recs if r.get("engine") == "cachegrind"]
+            native = [r for r in recs if r.get("engine") != "cachegrind"]
+            self.assertEqual(sorted(r["variant"] for r in sim), sorted(labels))
+            self.assertEqual(len({r["invocation"] for r in sim}), 1)
+            self.assertNotIn(sim[0]["invocation"], {r["invocation"] for r in native})
+            for r in sim:
+                if r["status"] == "ok":
+                    self.assertIn("instructions_by_class", r["cachegrind"])
+                    self.assertIn("sim_alloc_instr_share", r["metrics"])
             with open(os.path.join(rep, "REPORT.md")) as f:
                 text = f.read()
             self.assertIn("## Controllability", text)
+            self.assertIn("instr/op alloc / libc / workload / other (sim.)", text)
+            self.assertRegex(text, r"\n\| hakmem \|[^\n]*\| [0-9.]+x \| baseline \|")
             self.assertIn("baseline: `hakmem`", text)
             self.assertTrue(os.path.getsize(os.path.join(rep, "throughput.png")) > 0)
 
