@@ -253,12 +253,26 @@ int main(int argc, char **argv)
 	/* Single-threaded munmap of touched pages: one local_mm_shootdown
 	 * naming the 16 pages, unless the TLB was already flushed since (a
 	 * context switch): the kernel then skips it (tlb_gen check) and no
-	 * event fires.  Munmap of never-touched pages flushes nothing. */
+	 * event fires.  Munmap of never-touched pages flushes nothing.  The
+	 * kernel may also flush the whole TLB instead of naming the pages
+	 * (pages == -1, counted as "full": e.g. when it missed an intermediate
+	 * flush generation); seen once in about 15 runs here, so a full flush
+	 * counts as covering the 16 pages. */
 	double tlb = delta(&b, &base, "probes.tlb.by_reason.local_mm_shootdown.flushes");
 	double tlb_pages = delta(&b, &base, "probes.tlb.by_reason.local_mm_shootdown.pages");
-	printf("munmap of touched pages x%d: local_mm_shootdown flushes +%.0f, pages +%.0f\n", U, tlb, tlb_pages);
+	double tlb_full = delta(&b, &base, "probes.tlb.by_reason.local_mm_shootdown.full");
+	printf("munmap of touched pages x%d: local_mm_shootdown flushes +%.0f, pages +%.0f, full flushes +%.0f\n",
+	       U, tlb, tlb_pages, tlb_full);
 	CHECK("munmap of touched pages flushes the TLB", tlb >= U / 2 && tlb <= U + 5);
-	CHECK("the flushes name the unmapped pages", tlb_pages >= U * 16 * 0.75 && tlb_pages <= U * 16 + 64);
+	/* Lower bound on this run's own counts (a noisy baseline must not pull
+	 * it down), upper bound on the difference from the baseline. */
+	double own_pages = num(&b, "probes.tlb.by_reason.local_mm_shootdown.pages");
+	double own_full = num(&b, "probes.tlb.by_reason.local_mm_shootdown.full");
+	printf("  this run: pages %.0f, full %.0f; baseline: pages %.0f, full %.0f\n", own_pages, own_full,
+	       num(&base, "probes.tlb.by_reason.local_mm_shootdown.pages"),
+	       num(&base, "probes.tlb.by_reason.local_mm_shootdown.full"));
+	CHECK("the flushes name the unmapped pages (or flush all)",
+	      own_pages + 16 * own_full >= U * 16 * 0.75 && tlb_pages <= U * 16 + 64 + 16 * tlb_full);
 	const struct metric *mf = metrics_find(&b.m, "faults"), *mk = metrics_find(&b.m, "faults_per_kop");
 	CHECK("faults metric", mf && !mf->status[0] && mf->value == num(&b, "probes.faults.total"));
 	CHECK("faults_per_kop metric", mk && !mk->status[0] && mk->value == mf->value * 1000.0 / OPS);
