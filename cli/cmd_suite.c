@@ -384,6 +384,7 @@ int cmd_suite(int argc, char **argv)
 	const char *pos[SUITE_MAX_WORKLOADS];
 	int npos = 0;
 	options_init(&o);
+	o.runs = SUITE_DEFAULT_RUNS;    /* the suite's own default; --runs overrides it */
 	int rc = options_parse(&o, argc, argv, "suite", pos, SUITE_MAX_WORKLOADS, &npos);
 	if (rc == 1) {
 		usage(stdout);
@@ -391,11 +392,6 @@ int cmd_suite(int argc, char **argv)
 	}
 	if (rc < 0)
 		return 2;
-	bool runs_given = false;
-	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-		runs_given |= strcmp(argv[i], "--runs") == 0 || strncmp(argv[i], "--runs=", 7) == 0;
-	if (!runs_given)
-		o.runs = SUITE_DEFAULT_RUNS;
 	if (o.cmd) {
 		fprintf(stderr, "harness suite: --cmd measures one program; use `harness run --cmd ...` for it\n");
 		return 2;
