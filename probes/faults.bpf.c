@@ -154,8 +154,8 @@ int BPF_PROG(faults_sys_enter, struct pt_regs *regs, long id)
 	if (id != NR_MMAP && id != NR_MUNMAP && id != NR_MREMAP)
 		return 0;
 	struct pending p = {
-		.nr = id, .a0 = regs->di, .a1 = regs->si, .a2 = regs->dx,
-		.a3 = regs->r10, .a4 = regs->r8,
+		.nr = id, .a0 = SYSCALL_ARG1(regs), .a1 = SYSCALL_ARG2(regs),
+		.a2 = SYSCALL_ARG3(regs), .a3 = SYSCALL_ARG4(regs), .a4 = SYSCALL_ARG5(regs),
 	};
 	__u32 tid = current_tid();
 	bpf_map_update_elem(&pending, &tid, &p, BPF_ANY);
@@ -303,7 +303,7 @@ int BPF_PROG(faults_fault, unsigned long address, struct pt_regs *regs, unsigned
 			ADD(counts.region[FR_BRK], 1);
 			return 0;
 		}
-		if (address >= mm->mmap_base && address < 0x800000000000UL) {
+		if (address >= mm->mmap_base && address < mm->task_size) {
 			ADD(counts.region[FR_STACK], 1);
 			return 0;
 		}

@@ -35,20 +35,21 @@ int BPF_PROG(vm_sys_enter, struct pt_regs *regs, long id)
 	if (c < 0 || c >= VC_NR)
 		return 0;
 	ADD(counts.calls[c], 1);
+	__u64 len = SYSCALL_ARG2(regs);
 	if (c == VC_MREMAP)
-		ADD(counts.bytes[c], regs->dx);          /* new length */
+		ADD(counts.bytes[c], SYSCALL_ARG3(regs));   /* new length */
 	else if (c != VC_BRK)
-		ADD(counts.bytes[c], regs->si);          /* length */
-	if (c == VC_MMAP && (regs->r10 & 0x20)) {
+		ADD(counts.bytes[c], len);
+	if (c == VC_MMAP && (SYSCALL_ARG4(regs) & 0x20)) {   /* MAP_ANONYMOUS */
 		ADD(counts.mmap_anon_calls, 1);
-		ADD(counts.mmap_anon_bytes, regs->si);
+		ADD(counts.mmap_anon_bytes, len);
 	}
 	if (c == VC_MADVISE) {
-		__u64 a = regs->dx;
+		__u64 a = SYSCALL_ARG3(regs);
 		__u32 s = a < MADV_SLOTS - 1 ? a : MADV_SLOTS - 1;
 		if (s < MADV_SLOTS) {
 			ADD(counts.madv_calls[s], 1);
-			ADD(counts.madv_bytes[s], regs->si);
+			ADD(counts.madv_bytes[s], len);
 		}
 	}
 	return 0;
@@ -59,7 +60,7 @@ int BPF_PROG(vm_sys_exit, struct pt_regs *regs, long ret)
 {
 	if (!is_target())
 		return 0;
-	int c = call_slot(regs->orig_ax);
+	int c = call_slot(SYSCALL_NR_AT_EXIT(regs));
 	if (c < 0 || c >= VC_NR)
 		return 0;
 	if (c == VC_BRK) {
