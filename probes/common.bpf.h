@@ -14,13 +14,22 @@
 char LICENSE[] SEC("license") = "GPL";
 
 /* The workload's tgid, set by the loader between open and load.  The
- * child is held on a pipe before exec meanwhile, so nothing is missed. */
+ * child is held before the workload's exec meanwhile, so nothing is missed. */
 const volatile __u32 target_tgid = 0;
+
+/* Accounting starts at the workload's exec (sched_process_exec of the
+ * target tgid): what the harness's forked child does before it (its
+ * faults, the RSS it inherited from the harness) is not the workload's.
+ * The exec stub (stub/exec_stub.c) the child may exec first, to wait for
+ * its release in a tiny image, is not the workload either: an exec whose
+ * new comm is EXEC_STUB_COMM does not start the accounting. */
+__u64 exec_seen;
 
 /* Processes the workload forks are followed too: `--cmd` runs the program
  * under /bin/sh -c, and dash forks it rather than exec'ing it.  The map is
  * only looked up once a fork was seen, so a workload that never forks
- * costs one comparison per event. */
+ * costs one comparison per event.  A followed process counts whole, from
+ * its fork on: it is the workload's own. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
@@ -34,10 +43,31 @@ static __always_inline bool is_target(void)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	if (tgid == target_tgid)
-		return true;
+		return exec_seen != 0;
 	if (!followed_forks)
 		return false;
 	return bpf_map_lookup_elem(&followed, &tgid) != NULL;
+}
+
+static __always_inline bool is_exec_stub(const char *comm)
+{
+	const char stub[] = EXEC_STUB_COMM;
+	for (int i = 0; i < (int)sizeof(stub); i++)     /* with the NUL */
+		if (comm[i] != stub[i])
+			return false;
+	return true;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(start_at_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	if (p->tgid != target_tgid || exec_seen)
+		return 0;
+	char comm[16];
+	if (bpf_probe_read_kernel_str(comm, sizeof(comm), p->comm) < 0 || is_exec_stub(comm))
+		return 0;
+	exec_seen = 1;
+	return 0;
 }
 
 SEC("tp_btf/sched_process_fork")
@@ -46,8 +76,12 @@ int BPF_PROG(follow_fork, struct task_struct *parent, struct task_struct *child)
 	__u32 ptgid = parent->tgid, ctgid = child->tgid;
 	if (ctgid == ptgid)                 /* a new thread: already covered */
 		return 0;
-	if (ptgid != target_tgid && !bpf_map_lookup_elem(&followed, &ptgid))
+	if (ptgid == target_tgid) {
+		if (!exec_seen)             /* the harness's child, before exec */
+			return 0;
+	} else if (!bpf_map_lookup_elem(&followed, &ptgid)) {
 		return 0;
+	}
 	__u8 one = 1;
 	bpf_map_update_elem(&followed, &ctgid, &one, BPF_ANY);
 	__sync_fetch_and_add(&followed_forks, 1);
