@@ -40,6 +40,8 @@ struct faults_counts {
 	__u64 anon_hist[PROBE_HIST_SLOTS];       /* fault address - start of its anon mmap */
 	__u64 superslab_maps, superslab_unmaps, superslab_map_bytes;
 	__u64 chunks_untracked;              /* 2 MiB chunks the region table had no room for */
+	__u64 superslab_faults_before_map;   /* anon_mmap faults moved to superslab when the hook came */
+	__u64 thp_faults[FR_NR];             /* faults that allocated a THP (order-9 user folio), by region */
 };
 
 /* ---------------------------------------------------------------- tlb */

@@ -14,6 +14,12 @@
  *   --superslab K  K x (a 2 MiB-aligned region reported with
  *                  hakmem_trace_superslab_map, 100 pages touched, reported
  *                  unmapped, munmap), like HAKMEM does
+ *   --superslab-early K  like --superslab, but as HAKMEM does it: the header
+ *                  page and 9 more are written before the map report (those
+ *                  faults precede the hook), the other 90 after it
+ *   --superslab-thp 1  one SuperSlab with MADV_HUGEPAGE whose header is
+ *                  written before the map report: the THP fault precedes the
+ *                  hook; then 100 pages touched (no more faults), unmapped
  *   --rss-out PATH after the steps above, write "RssAnon KIB" (the exact
  *                  /proc/self/status figure on kernels >= 6.16) and
  *                  "Anonymous KIB" (/proc/self/smaps_rollup: a page-table
@@ -106,6 +112,7 @@ int main(int argc, char **argv)
 {
 	const char *rss_out = NULL;
 	unsigned long touch_n = 0, calls = 0, unmaps = 0, thp = 0, superslabs = 0, hold_ms = 0;
+	unsigned long ss_early = 0, ss_thp = 0;
 	for (int i = 1; i + 1 < argc; i += 2) {
 		unsigned long v = strtoul(argv[i + 1], NULL, 0);
 		if (!strcmp(argv[i], "--rss-out")) rss_out = argv[i + 1];
@@ -114,6 +121,8 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--unmap")) unmaps = v;
 		else if (!strcmp(argv[i], "--thp")) thp = v;
 		else if (!strcmp(argv[i], "--superslab")) superslabs = v;
+		else if (!strcmp(argv[i], "--superslab-early")) ss_early = v;
+		else if (!strcmp(argv[i], "--superslab-thp")) ss_thp = v;
 		else if (!strcmp(argv[i], "--hold-ms")) hold_ms = v;
 		else {
 			fprintf(stderr, "probes_known: unknown option '%s' (see the comment in known.c)\n", argv[i]);
@@ -148,6 +157,30 @@ int main(int argc, char **argv)
 	for (unsigned long i = 0; i < superslabs; i++) {
 		char *raw = map_anon(2 * HUGE);
 		char *ss = (char *)(((unsigned long)raw + HUGE - 1) & ~(HUGE - 1));
+		hakmem_trace_superslab_map(ss, HUGE);
+		touch(ss, 100);
+		hakmem_trace_superslab_unmap(ss, HUGE);
+		syscall(SYS_munmap, raw, 2 * HUGE);
+	}
+
+	for (unsigned long i = 0; i < ss_early; i++) {
+		char *raw = map_anon(2 * HUGE);
+		char *ss = (char *)(((unsigned long)raw + HUGE - 1) & ~(HUGE - 1));
+		touch(ss, 10);
+		hakmem_trace_superslab_map(ss, HUGE);
+		touch(ss + 10 * PAGE, 90);
+		hakmem_trace_superslab_unmap(ss, HUGE);
+		syscall(SYS_munmap, raw, 2 * HUGE);
+	}
+
+	if (ss_thp) {
+		char *raw = map_anon(2 * HUGE);
+		char *ss = (char *)(((unsigned long)raw + HUGE - 1) & ~(HUGE - 1));
+		if (syscall(SYS_madvise, ss, HUGE, MADV_HUGEPAGE) != 0) {
+			perror("probes_known: madvise(MADV_HUGEPAGE)");
+			return 1;
+		}
+		touch(ss, 1);
 		hakmem_trace_superslab_map(ss, HUGE);
 		touch(ss, 100);
 		hakmem_trace_superslab_unmap(ss, HUGE);
