@@ -376,6 +376,41 @@ superslab:
 		CHECK("every rss_stat event was read exactly", num(&r, "probes.vm.rss_inexact_events") == 0);
 	}
 
+	/* As HAKMEM does: 10 pages of each SuperSlab (the header first) are
+	 * written before the map hook fires; they must count as SuperSlab
+	 * faults, not anon_mmap ones. */
+	static const char *const s_args[] = { "--superslab-early", "3", NULL };
+	struct run se;
+	if (run_known("faults", known, false, false, s_args, &se) < 0)
+		return 1;
+	printf("SuperSlabs with early faults: superslab faults %.0f (%.0f before the hook), anon_mmap +%.0f\n",
+	       num(&se, "probes.faults.by_region.superslab"), num(&se, "probes.faults.superslab.faults_before_map"),
+	       delta(&se, &base, "probes.faults.by_region.anon_mmap"));
+	CHECK("faults before the hook belong to the SuperSlab", within(num(&se, "probes.faults.by_region.superslab"), 300, 0.03));
+	CHECK("the 30 early faults were moved", num(&se, "probes.faults.superslab.faults_before_map") == 30);
+	CHECK("and not left in anon_mmap", delta(&se, &base, "probes.faults.by_region.anon_mmap") < 20);
+	double hist = 0;
+	const struct jv *h = jv_get(se.rec, "probes.faults.superslab.distance_log2");
+	for (const struct jv *slot = h ? h->child : NULL; slot; slot = slot->next)   /* [bound, count] */
+		if (slot->child && slot->child->next)
+			hist += slot->child->next->num;
+	CHECK("the SuperSlab distance histogram holds every SuperSlab fault", hist == num(&se, "probes.faults.by_region.superslab"));
+
+	/* A THP fault on a SuperSlab's header, before the hook. */
+	if (thp_possible()) {
+		static const char *const t_args[] = { "--superslab-thp", "1", NULL };
+		struct run st;
+		if (run_known("faults", known, false, false, t_args, &st) < 0)
+			return 1;
+		printf("SuperSlab THP: thp faults %.0f, in the SuperSlab %.0f; superslab faults %.0f\n",
+		       num(&st, "probes.faults.thp_faults"), num(&st, "probes.faults.superslab.thp_faults"),
+		       num(&st, "probes.faults.by_region.superslab"));
+		CHECK("one THP fault", num(&st, "probes.faults.thp_faults") == 1);
+		CHECK("attributed to the SuperSlab", num(&st, "probes.faults.superslab.thp_faults") == 1);
+		CHECK("the header fault is the SuperSlab's", num(&st, "probes.faults.by_region.superslab") >= 1 &&
+		      num(&st, "probes.faults.by_region.superslab") < 8);
+	}
+
 	/* Under /bin/sh -c (as --cmd runs): the forked program is followed. */
 	static const char *const e_args[] = { "--touch", "2000", NULL };
 	struct run e;
