@@ -79,6 +79,10 @@ static void faults_report(void *g, const struct run_ctx *ctx, struct jbuf *b, st
 		jb_int(b, region_names[r], (long long)c->region[r]);
 	jb_obj_end(b);
 	jb_int(b, "untracked_chunks", (long long)c->chunks_untracked);
+	unsigned long long thp = 0;
+	for (int r = 0; r < FR_NR; r++)
+		thp += c->thp_faults[r];
+	jb_int(b, "thp_faults", (long long)thp);
 	probes_hist_json(b, "anon_mmap_distance_log2", c->anon_hist, PROBE_HIST_SLOTS);
 
 	jb_obj_begin(b, "superslab");
@@ -92,6 +96,8 @@ static void faults_report(void *g, const struct run_ctx *ctx, struct jbuf *b, st
 		jb_int(b, "unmaps", (long long)c->superslab_unmaps);
 		jb_int(b, "mapped_bytes", (long long)c->superslab_map_bytes);
 		jb_int(b, "faults", (long long)c->region[FR_SUPERSLAB]);
+		jb_int(b, "faults_before_map", (long long)c->superslab_faults_before_map);
+		jb_int(b, "thp_faults", (long long)c->thp_faults[FR_SUPERSLAB]);
 		probes_hist_json(b, "distance_log2", c->superslab_hist, PROBE_HIST_SLOTS);
 	}
 	jb_obj_end(b);

@@ -1,6 +1,7 @@
 /* probes_vm.c - the vm group: the workload's mmap / munmap / madvise (by
- * advice) / brk / mprotect / mremap calls and bytes, and its peak
- * anonymous RSS from kmem:rss_stat (probes/vm.bpf.c). */
+ * advice) / brk / mprotect / mremap calls and bytes, and its exact peak
+ * anonymous RSS at kmem:rss_stat (probes/vm.bpf.c; the tracepoint's own
+ * approximate figure beside it as peak_anon_rss_approx_kib). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,7 +72,9 @@ static void vm_report(void *g, const struct run_ctx *ctx, struct jbuf *b, struct
 		jb_obj_end(b);
 	}
 	jb_int(b, "peak_anon_rss_kib", (long long)(c->peak_anon_bytes / 1024));
+	jb_int(b, "peak_anon_rss_approx_kib", (long long)(c->peak_anon_approx_bytes / 1024));
 	jb_int(b, "rss_stat_events", (long long)c->rss_events);
+	jb_int(b, "rss_inexact_events", (long long)c->rss_inexact);
 	jb_int(b, "forks_followed", (long long)((struct vm_bpf *)g)->bss->followed_forks);
 
 	metrics_add(m, "mmap_calls", "calls", (double)c->calls[VC_MMAP]);

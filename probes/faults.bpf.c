@@ -16,7 +16,19 @@
  * Region table: one entry per 2 MiB chunk of address space holding a
  * 512-bit map of which 4 KiB pages belong to a tracked anonymous mmap, and
  * the start/length of the last such mmap covering the chunk (for the
- * distance histogram). */
+ * distance histogram).
+ *
+ * SuperSlabs are known late: HAKMEM maps one, applies its OS policy (THP,
+ * prefault by touch) and writes its header before the map hook fires, so
+ * those first faults (and a THP fault taken on the header) land in an
+ * anonymous mmap.  The chunk therefore also keeps which of its pages took
+ * an anon_mmap fault, and how many THP faults it took; when the hook
+ * registers a SuperSlab, the faults already taken inside it move from
+ * anon_mmap to superslab (counts and distance histograms, at page
+ * granularity: the exact address of a past fault is not kept).
+ *
+ * THP faults: a user fault whose handler allocates an order-9 user folio
+ * (mm_page_alloc, same thread, right after page_fault_user). */
 #include "common.bpf.h"
 
 #define CHUNK_SHIFT 21
@@ -29,6 +41,8 @@ struct faults_counts counts;
 
 struct chunk {
 	__u64 bits[PAGES_PER_CHUNK / 64];
+	__u64 faulted[PAGES_PER_CHUNK / 64];   /* took an anon_mmap fault */
+	__u64 thp_faults;                       /* THP faults counted as anon_mmap */
 	__u64 last_start, last_len;
 };
 
@@ -98,11 +112,15 @@ static long range_chunk(__u64 i, struct range_op *op)
 			continue;
 		__u64 n = b - a;
 		__u64 mask = (n == 64 ? ~0UL : ((1UL << n) - 1)) << (a - wlo);
-		if (op->set)
+		if (op->set) {
 			__sync_fetch_and_or(&c->bits[w], mask);
-		else
+		} else {
 			__sync_fetch_and_and(&c->bits[w], ~mask);
+			__sync_fetch_and_and(&c->faulted[w], ~mask);
+		}
 	}
+	if (!op->set)
+		c->thp_faults = 0;      /* a THP is split or gone once part of it is */
 	if (op->set) {
 		c->last_start = op->orig_start;
 		c->last_len = op->orig_len;
@@ -154,8 +172,8 @@ int BPF_PROG(faults_sys_enter, struct pt_regs *regs, long id)
 	if (id != NR_MMAP && id != NR_MUNMAP && id != NR_MREMAP)
 		return 0;
 	struct pending p = {
-		.nr = id, .a0 = regs->di, .a1 = regs->si, .a2 = regs->dx,
-		.a3 = regs->r10, .a4 = regs->r8,
+		.nr = id, .a0 = SYSCALL_ARG1(regs), .a1 = SYSCALL_ARG2(regs),
+		.a2 = SYSCALL_ARG3(regs), .a3 = SYSCALL_ARG4(regs), .a4 = SYSCALL_ARG5(regs),
 	};
 	__u32 tid = current_tid();
 	bpf_map_update_elem(&pending, &tid, &p, BPF_ANY);
@@ -205,6 +223,53 @@ int BPF_PROG(faults_sys_exit, struct pt_regs *regs, long ret)
 
 struct ss_op { __u64 first, base, len; int set; };
 
+/* The anon_mmap faults already taken inside a SuperSlab being registered
+ * become SuperSlab faults: one bpf_loop step per page (once per map). */
+struct claim_op { __u64 base, len; };   /* constant across steps, so the
+						 * verifier's loop states converge */
+
+#define MAX_CLAIM_PAGES (1 << 16)           /* 256 MiB per SuperSlab */
+
+static long claim_page(__u64 i, struct claim_op *op)
+{
+	__u64 page = op->base + (i << 12);
+	__u64 key = page >> CHUNK_SHIFT;
+	struct chunk *c = bpf_map_lookup_elem(&anon_chunks, &key);
+	if (!c)
+		return 0;
+	__u64 idx = (page >> 12) & (PAGES_PER_CHUNK - 1);
+	if (i == 0 || idx == 0) {               /* first page of this chunk in the range */
+		__u64 thp = c->thp_faults;
+		if (thp) {
+			c->thp_faults = 0;
+			ADD(counts.thp_faults[FR_ANON_MMAP], -thp);
+			ADD(counts.thp_faults[FR_SUPERSLAB], thp);
+		}
+	}
+	__u64 w = idx / 64, bit = 1UL << (idx % 64);
+	if (w >= PAGES_PER_CHUNK / 64 || !(__sync_fetch_and_and(&c->faulted[w], ~bit) & bit))
+		return 0;
+	ADD(counts.region[FR_ANON_MMAP], -1);
+	ADD(counts.region[FR_SUPERSLAB], 1);
+	ADD(counts.superslab_faults_before_map, 1);
+	__u32 s = hist_slot(page - op->base);
+	if (s < PROBE_HIST_SLOTS)
+		ADD(counts.superslab_hist[s], 1);
+	if (page >= c->last_start && page - c->last_start < c->last_len) {
+		s = hist_slot(page - c->last_start);
+		if (s < PROBE_HIST_SLOTS && counts.anon_hist[s])
+			ADD(counts.anon_hist[s], -1);
+	}
+	return 0;
+}
+
+static __always_inline void ss_claim_faults(__u64 base, __u64 len)
+{
+	struct claim_op op = { .base = base & ~4095UL, .len = len };
+	__u64 n = (len + (base & 4095) + 4095) >> 12;
+	bpf_loop(n < MAX_CLAIM_PAGES ? n : MAX_CLAIM_PAGES, claim_page, &op, 0);
+}
+
 static long ss_chunk(__u64 i, struct ss_op *op)
 {
 	__u64 key = op->first + i;
@@ -228,6 +293,8 @@ static __always_inline void ss_mark(__u64 base, __u64 len, int set)
 	if (n > MAX_CHUNKS_PER_CALL)
 		n = MAX_CHUNKS_PER_CALL;
 	bpf_loop(n, ss_chunk, &op, 0);
+	if (set)
+		ss_claim_faults(base, len);
 }
 
 SEC("uprobe")
@@ -252,6 +319,28 @@ int BPF_KPROBE(faults_superslab_unmap, void *base, unsigned long len)
 }
 
 /* ------------------------------------------------------------- faults */
+
+/* The last user fault on this CPU, for telling a THP fault (its handler
+ * allocates the order-9 folio on the same CPU, same thread). */
+struct last_fault { __u32 tid, region; __u64 addr; };
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct last_fault);
+} last_fault SEC(".maps");
+
+static __always_inline void note_fault(__u64 address, __u32 region)
+{
+	__u32 zero = 0;
+	struct last_fault *lf = bpf_map_lookup_elem(&last_fault, &zero);
+	if (lf) {
+		lf->tid = current_tid();
+		lf->region = region;
+		lf->addr = address;
+	}
+}
 
 struct vma_class { int file, anon; };
 
@@ -282,12 +371,17 @@ int BPF_PROG(faults_fault, unsigned long address, struct pt_regs *regs, unsigned
 		__u32 s = hist_slot(address - ss->base);
 		if (s < PROBE_HIST_SLOTS)
 			ADD(counts.superslab_hist[s], 1);
+		note_fault(address, FR_SUPERSLAB);
 		return 0;
 	}
 
 	struct chunk *c = NULL;
 	if (page_is_anon(address, &c) && c) {
 		ADD(counts.region[FR_ANON_MMAP], 1);
+		__u64 page = (address >> 12) & (PAGES_PER_CHUNK - 1);
+		if (page / 64 < PAGES_PER_CHUNK / 64)
+			__sync_fetch_and_or(&c->faulted[page / 64], 1UL << (page % 64));
+		note_fault(address, FR_ANON_MMAP);
 		if (address >= c->last_start && address - c->last_start < c->last_len) {
 			__u32 s = hist_slot(address - c->last_start);
 			if (s < PROBE_HIST_SLOTS)
@@ -301,18 +395,48 @@ int BPF_PROG(faults_fault, unsigned long address, struct pt_regs *regs, unsigned
 	if (mm) {
 		if (address >= mm->start_brk && address < mm->brk) {
 			ADD(counts.region[FR_BRK], 1);
+			note_fault(address, FR_BRK);
 			return 0;
 		}
-		if (address >= mm->mmap_base && address < 0x800000000000UL) {
+		if (address >= mm->mmap_base && address < mm->task_size) {
 			ADD(counts.region[FR_STACK], 1);
 			return 0;
 		}
 	}
 
 	struct vma_class vc = {};
+	__u32 r = FR_OTHER;
 	if (bpf_find_vma(task, address, vma_cb, &vc, 0) == 0 && (vc.file || vc.anon))
-		ADD(counts.region[vc.file ? FR_FILE : FR_ANON_OTHER], 1);
-	else
-		ADD(counts.region[FR_OTHER], 1);
+		r = vc.file ? FR_FILE : FR_ANON_OTHER;
+	ADD(counts.region[r], 1);
+	note_fault(address, r);
+	return 0;
+}
+
+/* A THP fault: the order-9 user folio allocated by the fault just taken
+ * on this CPU by this thread.  Counted by that fault's region; one in an
+ * anonymous mmap is remembered by its chunk (a THP covers the whole 2 MiB
+ * chunk) in case a SuperSlab is registered there later. */
+SEC("tp_btf/mm_page_alloc")
+int BPF_PROG(faults_page_alloc, struct page *pg, unsigned int order, gfp_t gfp, int migratetype)
+{
+	if (order != 9 || !(gfp & GFP_BIT(MOVABLE)) || !(gfp & GFP_BIT(COMP)) || !is_target())
+		return 0;
+	__u32 zero = 0;
+	struct last_fault *lf = bpf_map_lookup_elem(&last_fault, &zero);
+	if (!lf || lf->tid != current_tid() || !lf->addr)
+		return 0;
+	__u32 r = lf->region;
+	__u64 addr = lf->addr;
+	lf->addr = 0;                       /* one THP per fault */
+	if (r >= FR_NR)
+		return 0;
+	ADD(counts.thp_faults[r], 1);
+	if (r == FR_ANON_MMAP) {
+		__u64 key = addr >> CHUNK_SHIFT;
+		struct chunk *c = bpf_map_lookup_elem(&anon_chunks, &key);
+		if (c)
+			ADD(c->thp_faults, 1);
+	}
 	return 0;
 }

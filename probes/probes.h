@@ -12,6 +12,10 @@
 #include <linux/types.h>
 #endif
 
+/* The comm of the exec stub (stub/exec_stub.c, built under this name):
+ * its exec does not start the probes' accounting (common.bpf.h). */
+#define EXEC_STUB_COMM "exec_stub"
+
 #define PROBE_HIST_SLOTS 48          /* log2 buckets: slot k holds [2^k, 2^(k+1)) */
 
 /* ------------------------------------------------------------- faults */
@@ -36,6 +40,8 @@ struct faults_counts {
 	__u64 anon_hist[PROBE_HIST_SLOTS];       /* fault address - start of its anon mmap */
 	__u64 superslab_maps, superslab_unmaps, superslab_map_bytes;
 	__u64 chunks_untracked;              /* 2 MiB chunks the region table had no room for */
+	__u64 superslab_faults_before_map;   /* anon_mmap faults moved to superslab when the hook came */
+	__u64 thp_faults[FR_NR];             /* faults that allocated a THP (order-9 user folio), by region */
 };
 
 /* ---------------------------------------------------------------- tlb */
@@ -84,8 +90,10 @@ struct vm_counts {
 	__u64 mmap_anon_calls, mmap_anon_bytes;
 	__u64 madv_calls[MADV_SLOTS], madv_bytes[MADV_SLOTS];
 	__u64 brk_grow_bytes, brk_shrink_bytes, last_brk;
-	__u64 peak_anon_bytes;                /* from kmem:rss_stat, MM_ANONPAGES */
+	__u64 peak_anon_bytes;                /* exact MM_ANONPAGES sum at each kmem:rss_stat, max */
 	__u64 rss_events;
+	__u64 rss_inexact;                    /* events whose exact sum could not be read */
+	__u64 peak_anon_approx_bytes;         /* the counter's global count alone (the tracepoint's figure) */
 };
 
 #endif

@@ -30,6 +30,10 @@
 
 static const char *known;
 
+/* Pages the forked child touches before its exec, as the harness's own
+ * code does: none of it may be counted. */
+static long pre_exec_pages;
+
 struct run {
 	struct jv *rec;
 	struct rusage ru;
@@ -100,6 +104,11 @@ static int run_known(const char *groups, const char *lib, bool noise, bool shell
 		close(pfd[1]);
 		if (read(pfd[0], &c, 1) != 1)
 			_exit(127);
+		if (pre_exec_pages > 0) {
+			volatile char *p = malloc(pre_exec_pages * 4096);
+			for (long i = 0; p && i < pre_exec_pages; i++)
+				p[i * 4096] = 1;
+		}
 		int devnull = open("/dev/null", O_WRONLY);
 		dup2(devnull, 1);
 		execv(argv[0], argv);
@@ -311,6 +320,96 @@ superslab:
 	CHECK("faults inside SuperSlabs", within(num(&d, "probes.faults.by_region.superslab"), 300, 0.03));
 	CHECK("SuperSlab faults not also counted as anon mmap", delta(&d, &base, "probes.faults.by_region.anon_mmap") < 30);
 	CHECK("only the requested group is in the record", jv_get(d.rec, "probes.tlb") == NULL);
+
+	/* Accounting starts at the workload's exec: the child touches 3000
+	 * pages (12 MiB) before it, which rusage counts and the probes must
+	 * not (neither as faults nor in the peak anon RSS). */
+	{
+		enum { P = 3000 };
+		struct run pre;
+		pre_exec_pages = P;
+		int rc = run_known("faults,vm", NULL, false, false, base_args, &pre);
+		pre_exec_pages = 0;
+		if (rc < 0)
+			return 1;
+		double tot = num(&pre, "probes.faults.total"), base_tot = num(&base, "probes.faults.total");
+		printf("%d pages touched before exec: rusage minflt %ld, probe faults %.0f (baseline run %.0f), "
+		       "peak anon %.0f KiB (baseline %.0f)\n", P, pre.ru.ru_minflt, tot, base_tot,
+		       num(&pre, "probes.vm.peak_anon_rss_kib"), num(&base, "probes.vm.peak_anon_rss_kib"));
+		CHECK("rusage sees the pre-exec faults", pre.ru.ru_minflt >= P);
+		CHECK("the probes do not", tot > 0 && tot <= pre.ru.ru_minflt - P * 0.97 && tot <= base_tot + 30);
+		CHECK("no brk fault before exec is counted", num(&pre, "probes.faults.by_region.brk") <= num(&base, "probes.faults.by_region.brk") + 5);
+		CHECK("peak anon RSS excludes the pre-exec memory",
+		      num(&pre, "probes.vm.peak_anon_rss_kib") > 0 && num(&pre, "probes.vm.peak_anon_rss_kib") < P * 4 / 4);
+	}
+
+	/* Exact peak anon RSS against /proc of the same process: known
+	 * touches 300 pages (1.2 MiB) and writes its RssAnon (exact) and
+	 * smaps_rollup Anonymous (page walk) at its peak.  Small on purpose:
+	 * the rss_stat count alone may be short by 64 pages (256 KiB) here. */
+	{
+		char rss_path[] = "/tmp/probes_known_rss.XXXXXX";
+		int fd = mkstemp(rss_path);
+		if (fd < 0)
+			return 1;
+		close(fd);
+		const char *const r_args[] = { "--touch", "300", "--rss-out", rss_path, NULL };
+		struct run r;
+		if (run_known("vm", NULL, false, false, r_args, &r) < 0)
+			return 1;
+		long rss_anon = -1, anonymous = -1;
+		FILE *f = fopen(rss_path, "r");
+		if (f) {
+			if (fscanf(f, "RssAnon %ld Anonymous %ld", &rss_anon, &anonymous) != 2)
+				rss_anon = anonymous = -1;
+			fclose(f);
+		}
+		unlink(rss_path);
+		double peak = num(&r, "probes.vm.peak_anon_rss_kib");
+		printf("known RSS: probe peak anon %.0f KiB (rss_stat count alone %.0f, %.0f inexact events); "
+		       "the process's own RssAnon %ld KiB, smaps_rollup Anonymous %ld KiB\n",
+		       peak, num(&r, "probes.vm.peak_anon_rss_approx_kib"), num(&r, "probes.vm.rss_inexact_events"),
+		       rss_anon, anonymous);
+		CHECK("the process reported its RSS", rss_anon > 0 && anonymous > 0);
+		CHECK("peak anon RSS matches the process's RssAnon within 5%", within(peak, (double)rss_anon, 0.05));
+		CHECK("peak anon RSS matches smaps_rollup Anonymous within 5%", within(peak, (double)anonymous, 0.05));
+		CHECK("every rss_stat event was read exactly", num(&r, "probes.vm.rss_inexact_events") == 0);
+	}
+
+	/* As HAKMEM does: 10 pages of each SuperSlab (the header first) are
+	 * written before the map hook fires; they must count as SuperSlab
+	 * faults, not anon_mmap ones. */
+	static const char *const s_args[] = { "--superslab-early", "3", NULL };
+	struct run se;
+	if (run_known("faults", known, false, false, s_args, &se) < 0)
+		return 1;
+	printf("SuperSlabs with early faults: superslab faults %.0f (%.0f before the hook), anon_mmap +%.0f\n",
+	       num(&se, "probes.faults.by_region.superslab"), num(&se, "probes.faults.superslab.faults_before_map"),
+	       delta(&se, &base, "probes.faults.by_region.anon_mmap"));
+	CHECK("faults before the hook belong to the SuperSlab", within(num(&se, "probes.faults.by_region.superslab"), 300, 0.03));
+	CHECK("the 30 early faults were moved", num(&se, "probes.faults.superslab.faults_before_map") == 30);
+	CHECK("and not left in anon_mmap", delta(&se, &base, "probes.faults.by_region.anon_mmap") < 20);
+	double hist = 0;
+	const struct jv *h = jv_get(se.rec, "probes.faults.superslab.distance_log2");
+	for (const struct jv *slot = h ? h->child : NULL; slot; slot = slot->next)   /* [bound, count] */
+		if (slot->child && slot->child->next)
+			hist += slot->child->next->num;
+	CHECK("the SuperSlab distance histogram holds every SuperSlab fault", hist == num(&se, "probes.faults.by_region.superslab"));
+
+	/* A THP fault on a SuperSlab's header, before the hook. */
+	if (thp_possible()) {
+		static const char *const t_args[] = { "--superslab-thp", "1", NULL };
+		struct run st;
+		if (run_known("faults", known, false, false, t_args, &st) < 0)
+			return 1;
+		printf("SuperSlab THP: thp faults %.0f, in the SuperSlab %.0f; superslab faults %.0f\n",
+		       num(&st, "probes.faults.thp_faults"), num(&st, "probes.faults.superslab.thp_faults"),
+		       num(&st, "probes.faults.by_region.superslab"));
+		CHECK("one THP fault", num(&st, "probes.faults.thp_faults") == 1);
+		CHECK("attributed to the SuperSlab", num(&st, "probes.faults.superslab.thp_faults") == 1);
+		CHECK("the header fault is the SuperSlab's", num(&st, "probes.faults.by_region.superslab") >= 1 &&
+		      num(&st, "probes.faults.by_region.superslab") < 8);
+	}
 
 	/* Under /bin/sh -c (as --cmd runs): the forked program is followed. */
 	static const char *const e_args[] = { "--touch", "2000", NULL };
