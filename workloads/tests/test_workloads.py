@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Every workload with tiny parameters under every installed allocator.
+"""Every workload with tiny parameters under every installed allocator and
+the floor allocator (build/workloads/libfloor.so).
 
 usage: test_workloads.py WORKLOAD_BUILD_DIR ALLOCATOR_BUILD_DIR
 
@@ -29,6 +30,11 @@ def allocators():
     hakmem = os.path.join(ALLOC_DIR, "libhakmem.so")
     if os.path.exists(hakmem):
         found["hakmem"] = hakmem
+    # the floor allocator (workloads/floor): every workload must run under it
+    floor = os.path.join(WL_DIR, "libfloor.so")
+    if not os.path.exists(floor):
+        sys.exit(f"test_workloads: {floor} was not built")
+    found["floor"] = floor
     return found
 
 
