@@ -45,9 +45,10 @@ static inline __attribute__((always_inline)) void cycles_loop(void **slots, uint
 	for (unsigned long long i = 0; i < cycles; i++) {
 		uint32_t r = xorshift32(&s);
 		uint32_t idx = pow2 ? (r & mask) : wl_mod(r, mod);
-		if (slots[idx]) {
-			free(slots[idx]);
-			slots[idx] = NULL;
+		void *old = slots[idx];
+		if (old) {
+			slots[idx] = NULL;      /* before the call: gcc then stores an immediate 0 */
+			free(old);
 		} else {
 			size_t sz = 16 + (r & 0x3FF);
 			if (clamp)
