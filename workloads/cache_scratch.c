@@ -24,11 +24,14 @@ static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	free(w->given);
+	/* locals: the struct escaped to pthread_create, so its fields would be
+	 * reloaded from memory around every malloc/free */
+	const unsigned long long iterations = w->iterations, repetitions = w->repetitions, size = w->size;
 	unsigned long long sum = 0;
-	for (unsigned long long i = 0; i < w->iterations; i++) {
-		volatile char *p = wl_check_alloc(malloc(w->size), "cache_scratch", "malloc", w->size);
-		for (unsigned long long r = 0; r < w->repetitions; r++)
-			for (unsigned long long b = 0; b < w->size; b++)
+	for (unsigned long long i = 0; i < iterations; i++) {
+		volatile char *p = wl_check_alloc(malloc(size), "cache_scratch", "malloc", size);
+		for (unsigned long long r = 0; r < repetitions; r++)
+			for (unsigned long long b = 0; b < size; b++)
 				p[b] = (char)(p[b] + (char)r + 1);
 		sum += (unsigned char)p[0];
 		free((void *)p);

@@ -36,38 +36,58 @@ struct phase_result {
 	double ratio;
 };
 
+/* Both phase loops keep the heap's fields in locals and store them back
+ * once: through the pointer they would be reloaded and stored around every
+ * malloc/free, work the workload's semantics do not need. */
 static void phase_alloc(struct heap *h, size_t lo, size_t hi, unsigned long long bytes, uint32_t *s)
 {
-	unsigned long long got = 0;
-	while (got < bytes && h->n < h->cap) {
-		size_t sz = lo + xorshift32(s) % (hi - lo + 1);
+	void **ptr = h->ptr;
+	uint32_t *size = h->size;
+	size_t n = h->n;
+	const size_t cap = h->cap;
+	const struct wl_mod span = wl_mod_init((uint32_t)(hi - lo + 1));
+	uint32_t st = *s;
+	unsigned long long got = 0, start = n;
+	while (got < bytes && n < cap) {
+		size_t sz = lo + wl_mod(xorshift32(&st), span);
 		unsigned char *p = wl_check_alloc(malloc(sz), "fragmentation", "malloc", sz);
 		memset(p, 0xA5, sz < 64 ? sz : 64);   /* touch it as a program initialising an object */
-		h->ptr[h->n] = p;
-		h->size[h->n] = (uint32_t)sz;
-		h->n++;
-		if (h->n > h->high)
-			h->high = h->n;
+		ptr[n] = p;
+		size[n] = (uint32_t)sz;
+		n++;
 		got += sz;
-		h->live_bytes += sz;
-		h->ops++;
 	}
+	*s = st;
+	h->n = n;
+	if (n > h->high)              /* n only grows here */
+		h->high = n;
+	h->live_bytes += got;
+	h->ops += n - start;
 }
 
 /* Free a random pct% of the live blocks: swap-remove, so the survivors stay
- * dense in the table but scattered in memory. */
+ * dense in the table but scattered in memory.  (r % n keeps its div: n
+ * changes on every free.) */
 static void phase_free(struct heap *h, unsigned long long pct, uint32_t *s)
 {
-	size_t target = (size_t)((double)h->n * (double)pct / 100.0);
-	for (size_t k = 0; k < target && h->n > 0; k++) {
-		size_t i = xorshift32(s) % h->n;
-		free(h->ptr[i]);
-		h->live_bytes -= h->size[i];
-		h->n--;
-		h->ptr[i] = h->ptr[h->n];
-		h->size[i] = h->size[h->n];
-		h->ops++;
+	void **ptr = h->ptr;
+	uint32_t *size = h->size;
+	size_t n = h->n;
+	uint32_t st = *s;
+	unsigned long long freed_bytes = 0, start = n;
+	size_t target = (size_t)((double)n * (double)pct / 100.0);
+	for (size_t k = 0; k < target && n > 0; k++) {
+		size_t i = xorshift32(&st) % n;
+		free(ptr[i]);
+		freed_bytes += size[i];
+		n--;
+		ptr[i] = ptr[n];
+		size[i] = size[n];
 	}
+	*s = st;
+	h->n = n;
+	h->live_bytes -= freed_bytes;
+	h->ops += start - n;
 }
 
 /* Resident KiB of the block tables (mmap'd, touched up to h->high). */

@@ -54,10 +54,11 @@ TIMED_REGION static void timed_region(void **slots, unsigned long long ws, unsig
 				      struct sample_buf *ms, struct sample_buf *fs)
 {
 	uint32_t s = seed, pick = seed ^ 0x9E3779B9u;
+	const struct wl_mod ws_mod = wl_mod_init((uint32_t)ws), every_mod = wl_mod_init((uint32_t)every);
 	for (unsigned long long i = 0; i < ops; i++) {
 		uint32_t r = xorshift32(&s);
-		uint32_t idx = r % (uint32_t)ws;
-		int timed = xorshift32(&pick) % every == 0;
+		uint32_t idx = wl_mod(r, ws_mod);             /* r % ws, r % every without a div */
+		int timed = wl_mod(xorshift32(&pick), every_mod) == 0;
 		if (slots[idx]) {
 			if (timed) {
 				uint64_t t0 = lat_clock();

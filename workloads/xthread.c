@@ -31,9 +31,11 @@ static void *producer(void *arg)
 {
 	struct pair *p = arg;
 	uint32_t s = p->seed;
-	unsigned long long span = p->max_size - p->min_size + 1;
-	for (unsigned long long i = 0; i < p->count; i++) {
-		size_t sz = p->min_size + xorshift32(&s) % span;
+	const struct wl_mod span = wl_mod_init((uint32_t)(p->max_size - p->min_size + 1));
+	const size_t lo = p->min_size;
+	const unsigned long long count = p->count;
+	for (unsigned long long i = 0; i < count; i++) {
+		size_t sz = lo + wl_mod(xorshift32(&s), span);
 		unsigned char *b = wl_check_alloc(malloc(sz), "xthread", "malloc", sz);
 		b[0] = (unsigned char)i;
 		b[sz - 1] = (unsigned char)(i >> 8);
@@ -51,7 +53,8 @@ static void *producer(void *arg)
 static void *consumer(void *arg)
 {
 	struct pair *p = arg;
-	for (unsigned long long i = 0; i < p->count; i++) {
+	const unsigned long long count = p->count;
+	for (unsigned long long i = 0; i < count; i++) {
 		unsigned long long t = atomic_load_explicit(&p->tail, memory_order_relaxed);
 		while (atomic_load_explicit(&p->head, memory_order_acquire) == t)
 			sched_yield();

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Every workload with tiny parameters under every installed allocator.
+"""Every workload with tiny parameters under every installed allocator and
+the floor allocator (build/workloads/libfloor.so).
 
 usage: test_workloads.py WORKLOAD_BUILD_DIR ALLOCATOR_BUILD_DIR
 
@@ -29,6 +30,11 @@ def allocators():
     hakmem = os.path.join(ALLOC_DIR, "libhakmem.so")
     if os.path.exists(hakmem):
         found["hakmem"] = hakmem
+    # the floor allocator (workloads/floor): every workload must run under it
+    floor = os.path.join(WL_DIR, "libfloor.so")
+    if not os.path.exists(floor):
+        sys.exit(f"test_workloads: {floor} was not built")
+    found["floor"] = floor
     return found
 
 
@@ -36,6 +42,8 @@ ALLOCS = allocators()
 
 # name -> tiny arguments (each run well under a second)
 TINY = {
+    "random_mixed": ["--cycles", "30000", "--ws", "1000", "--min-size", "100", "--max-size", "600"],
+    "tiny_hot": ["--iterations", "100000"],
     "larson": ["--threads", "2", "--blocks", "200", "--rounds", "2000", "--epochs", "3"],
     "xthread": ["--threads", "2", "--count", "20000"],
     "cache_scratch": ["--threads", "2", "--iterations", "2000", "--repetitions", "5"],
@@ -86,6 +94,41 @@ class Workloads(unittest.TestCase):
         self.assertGreater(r["seconds"], 0)
         self.assertAlmostEqual(r["ops_per_sec"], r["ops"] / r["seconds"], delta=r["ops_per_sec"] * 1e-4)
         return r
+
+    def test_random_mixed_counts_match_a_replay(self):
+        # allocs/frees are derived from slot occupancy outside the timed loop;
+        # an independent replay of the semantics (shared/workloads.md) must
+        # give the same counts, for a ws that is not a power of two
+        cycles, ws, seed = 30000, 1000, 1234567
+        slots = [False] * ws
+
+        def cycle(n, s):
+            allocs = frees = 0
+            for _ in range(n):
+                s ^= (s << 13) & 0xFFFFFFFF
+                s ^= s >> 17
+                s ^= (s << 5) & 0xFFFFFFFF
+                i = s % ws
+                if slots[i]:
+                    frees += 1
+                else:
+                    allocs += 1
+                slots[i] = not slots[i]
+            return allocs, frees
+
+        cycle(cycles // 10, (seed + 0xDEADBEEF) & 0xFFFFFFFF)
+        allocs, frees = cycle(cycles, seed)
+        frees += sum(slots)                                      # the drain
+        for a in ALLOCS:
+            r = self.result("random_mixed", a)
+            self.assertEqual((r["allocs"], r["frees"]), (allocs, frees), a)
+            self.assertEqual(r["ops"], cycles)
+
+    def test_tiny_hot(self):
+        for a in ALLOCS:
+            r = self.result("tiny_hot", a)
+            self.assertEqual(r["ops"], 2 * 100000)
+            self.assertEqual(r["iterations"], 100000)
 
     def test_larson(self):
         for a in ALLOCS:
