@@ -298,10 +298,11 @@ static void sample_huge(struct engine *e)
 				e->caphuge = cap;
 			}
 			e->huge[e->nhuge++] = c;   /* smaps is in address order: stays sorted */
-			e->huge_seen++;
 		}
 	}
 	snprintf(e->thp_status, sizeof(e->thp_status), "pagemap+kpageflags");
+	if (e->nhuge > e->huge_max)
+		e->huge_max = e->nhuge;
 out:
 	if (pm >= 0)
 		close(pm);
@@ -351,7 +352,7 @@ static void data_access(struct engine *e, uint64_t a, unsigned size)
 		enum tlb_outcome o = tlb_access(&e->tlb, a, p);
 		enum region r = region_of(e, a);
 		e->now.accesses[r]++;
-		e->now.accesses_2m += p == TLB_2M;
+		e->now.accesses_2m[r] += p == TLB_2M;
 		if (o != TLB_L1_HIT)
 			e->now.l1_misses[r]++;
 		if (o == TLB_WALK)
@@ -370,8 +371,11 @@ static void instruction(struct engine *e, uint64_t a)
 	if (a >= e->alloc_lo && a < e->alloc_hi) {
 		if (e->alloc_base[0])
 			t->last_code = CODE_ALLOC;
-		if (a == e->ss_hook && t->last_alloc_hi)
-			map_relabel(e, t->last_alloc_lo, t->last_alloc_hi, REG_ALLOC_SUPERSLAB);
+		if (a == e->ss_hook) {
+			e->ss_hooks++;
+			if (t->last_alloc_hi)
+				map_relabel(e, t->last_alloc_lo, t->last_alloc_hi, REG_ALLOC_SUPERSLAB);
+		}
 		if (!t->in_alloc)
 			for (int i = 0; i < e->nentries; i++)
 				if (a == e->entries[i]) {
@@ -458,6 +462,7 @@ static void syscall_event(struct engine *e, const struct trace_event *ev)
 			enum region r = anon_owner(e, lo, flags);
 			map_add(e, lo, hi, r, 0);
 			if (r == REG_ALLOC_MMAP) {
+				e->alloc_mmaps++;
 				t->last_alloc_lo = lo;
 				t->last_alloc_hi = hi;
 			}

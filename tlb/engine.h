@@ -33,8 +33,8 @@ enum region {
 extern const char *const region_names[REG_N];
 
 struct counts {
-	uint64_t accesses[REG_N], l1_misses[REG_N], walks[REG_N];
-	uint64_t accesses_2m, instructions;
+	uint64_t accesses[REG_N], accesses_2m[REG_N], l1_misses[REG_N], walks[REG_N];
+	uint64_t instructions;
 };
 
 struct mapping {
@@ -87,11 +87,14 @@ struct engine {
 	/* huge pages */
 	uint64_t *huge;            /* sorted 2 MiB-aligned addresses backed by a THP */
 	size_t nhuge, caphuge;
-	uint64_t huge_seen;        /* distinct THP chunks seen over the run */
+	uint64_t huge_max;         /* most THP chunks seen in one sample */
 	uint64_t next_sample;      /* data-access count of the next sample */
 	char thp_status[160];      /* "pagemap+kpageflags", or why not */
 	uint64_t data_events;
 	uint64_t syscalls;
+	/* whole run, for cross-checks against the allocator's own statistics */
+	uint64_t alloc_mmaps;      /* mmap calls attributed to the allocator */
+	uint64_t ss_hooks;         /* hakmem_trace_superslab_map calls */
 };
 
 int engine_init(struct engine *e, const struct tlb_geom *g, const struct engine_opts *o, char *err, size_t errlen);

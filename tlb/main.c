@@ -34,7 +34,8 @@ static void usage(FILE *f)
 		"the timed region (first to last wl_now() marker), per region and per level.\n"
 		"\n"
 		"  --tlb=MODEL       zen4 (default), goldencove, or custom:l1=NxW,l2=NxW[,l1_2m=NxW,l2_2m=NxW]\n"
-		"  --alloc-lib=PATH  the allocator library (default: the first LD_PRELOAD entry; none = glibc)\n"
+		"  --alloc-lib=PATH  the allocator library, preloaded into PROGRAM only (default: the first\n"
+		"                    LD_PRELOAD entry; neither = glibc's malloc)\n"
 		"  --no-thp          count every access as 4 KiB (do not read smaps/pagemap)\n"
 		"  --trace=FILE      simulate a saved lackey log instead of running a program\n"
 		"                    (no live process: every access 4 KiB, no initial maps)\n"
@@ -42,7 +43,7 @@ static void usage(FILE *f)
 		"\n"
 		"EXAMPLES\n"
 		"  hakmem-tlb --tlb=goldencove -- build/workloads/random_mixed --cycles 20000\n"
-		"  LD_PRELOAD=build/allocator/libhakmem.so HAKMEM_THP=1 hakmem-tlb -- build/workloads/random_mixed --cycles 20000\n");
+		"  HAKMEM_THP=1 hakmem-tlb --alloc-lib=build/allocator/libhakmem.so -- build/workloads/random_mixed --cycles 20000\n");
 }
 
 static double now_s(void)
@@ -106,9 +107,10 @@ static void print_rate(FILE *f, const char *key, uint64_t n, double ops)
 static void print_result(FILE *f, const struct engine *e, const struct counts *c, double ops,
 			 const char *wl_json, double wall, uint64_t lines, const char *exe, const char *alloc)
 {
-	uint64_t acc = 0, l1 = 0, walks = 0;
+	uint64_t acc = 0, acc2m = 0, l1 = 0, walks = 0;
 	for (int r = 0; r < REG_N; r++) {
 		acc += c->accesses[r];
+		acc2m += c->accesses_2m[r];
 		l1 += c->l1_misses[r];
 		walks += c->walks[r];
 	}
@@ -127,23 +129,26 @@ static void print_result(FILE *f, const struct engine *e, const struct counts *c
 	fprintf(f, "\"markers\":%d,\"instructions\":%llu,\"accesses\":%llu,\"accesses_2m\":%llu,"
 		"\"l1_misses\":%llu,\"l2_misses\":%llu,\"walks\":%llu,",
 		e->marks, (unsigned long long)c->instructions, (unsigned long long)acc,
-		(unsigned long long)c->accesses_2m, (unsigned long long)l1, (unsigned long long)walks,
+		(unsigned long long)acc2m, (unsigned long long)l1, (unsigned long long)walks,
 		(unsigned long long)walks);
 	print_rate(f, "l1_misses_per_kops", l1, ops);
 	fputc(',', f);
 	print_rate(f, "walks_per_kops", walks, ops);
 	fprintf(f, ",\"regions\":{");
 	for (int r = 0; r < REG_N; r++) {
-		fprintf(f, "%s\"%s\":{\"accesses\":%llu,\"l1_misses\":%llu,\"walks\":%llu,", r ? "," : "", region_names[r],
-			(unsigned long long)c->accesses[r], (unsigned long long)c->l1_misses[r],
+		fprintf(f, "%s\"%s\":{\"accesses\":%llu,\"accesses_2m\":%llu,\"l1_misses\":%llu,\"walks\":%llu,",
+			r ? "," : "", region_names[r], (unsigned long long)c->accesses[r],
+			(unsigned long long)c->accesses_2m[r], (unsigned long long)c->l1_misses[r],
 			(unsigned long long)c->walks[r]);
 		print_rate(f, "l1_misses_per_kops", c->l1_misses[r], ops);
 		fputc(',', f);
 		print_rate(f, "walks_per_kops", c->walks[r], ops);
 		fputc('}', f);
 	}
-	fprintf(f, "},\"huge_pages\":{\"source\":\"%s\",\"thp_2m_chunks_seen\":%llu},", e->thp_status,
-		(unsigned long long)e->huge_seen);
+	fprintf(f, "},\"huge_pages\":{\"source\":\"%s\",\"thp_2m_chunks_max\":%llu,\"thp_2m_chunks_last\":%llu},",
+		e->thp_status, (unsigned long long)e->huge_max, (unsigned long long)e->nhuge);
+	fprintf(f, "\"whole_run\":{\"allocator_mmaps\":%llu,\"superslab_hooks\":%llu,\"syscalls\":%llu},",
+		(unsigned long long)e->alloc_mmaps, (unsigned long long)e->ss_hooks, (unsigned long long)e->syscalls);
 	fprintf(f, "\"trace_lines\":%llu,\"engine_wall_seconds\":%.3f,", (unsigned long long)lines, wall);
 	if (ops > 0)
 		fprintf(f, "\"engine_seconds_per_million_ops\":%.3f", wall / (ops / 1e6));
@@ -199,7 +204,20 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hakmem-tlb: no program to run (hakmem-tlb [options] -- PROGRAM [ARGS]; see --help)\n");
 		return 2;
 	}
-	char alloc_buf[4096] = "";
+	char alloc_buf[4096] = "", preload_buf[8192];
+	const char *preload_child = NULL;
+	if (alloc_lib && !trace_file) {
+		/* the allocator goes first, before any preload already set */
+		const char *old = getenv("LD_PRELOAD");
+		if (!old || !strstr(old, alloc_lib)) {
+			snprintf(preload_buf, sizeof(preload_buf), "%s%s%s", alloc_lib, old && *old ? ":" : "", old ? old : "");
+			preload_child = preload_buf;
+		}
+		if (access(alloc_lib, R_OK) < 0) {
+			fprintf(stderr, "hakmem-tlb: cannot read --alloc-lib '%s': %s\n", alloc_lib, strerror(errno));
+			return 2;
+		}
+	}
 	if (!alloc_lib && getenv("LD_PRELOAD") && *getenv("LD_PRELOAD")) {
 		const char *lp = getenv("LD_PRELOAD");
 		size_t n = strcspn(lp, ": ");
@@ -243,6 +261,8 @@ int main(int argc, char **argv)
 			personality(ADDR_NO_RANDOMIZE);
 			setenv("LD_BIND_NOW", "1", 1);
 			setenv("HAKMEM_TLB_MARKERS", "1", 1);   /* wl_now() markers on */
+			if (preload_child)                        /* --alloc-lib: only the program gets it */
+				setenv("LD_PRELOAD", preload_child, 1);
 			/* stdout first: the memfd may itself be fd 3 */
 			if (dup2(out_fd, 1) < 0 || dup2(p[1], 3) < 0)
 				_exit(127);

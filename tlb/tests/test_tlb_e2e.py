@@ -11,6 +11,7 @@ and two runs give identical counts.  Small step counts: correctness only.
 """
 import json
 import os
+import re
 import subprocess
 import unittest
 
@@ -85,6 +86,65 @@ class KnownAnswers(unittest.TestCase):
         p = subprocess.run([TLB, "--", "/nonexistent/program"], capture_output=True, text=True)
         self.assertEqual(p.returncode, 2)
         self.assertIn("cannot find program", p.stderr)
+
+
+WORKLOADS = os.environ["WORKLOAD_DIR"]
+HAKMEM = os.path.join(os.environ["ALLOCATOR_DIR"], "libhakmem.so")
+RM_ARGS = ["--cycles", "1000", "--ws", "4096"]
+
+
+def random_mixed(alloc_lib=None, **env):
+    full = dict(os.environ, **env)
+    full.pop("LD_PRELOAD", None)
+    args = [TLB, "--tlb=zen4"] + (["--alloc-lib=" + alloc_lib] if alloc_lib else [])
+    p = subprocess.run(args + ["--", os.path.join(WORKLOADS, "random_mixed"), *RM_ARGS],
+                       capture_output=True, text=True, timeout=240, env=full)
+    if p.returncode != 0:
+        raise AssertionError("hakmem-tlb failed: " + p.stderr)
+    return json.loads(p.stdout), p.stderr
+
+
+def stat(stderr, pattern):
+    m = re.search(pattern, stderr)
+    if not m:
+        raise AssertionError("no '%s' in HAKMEM_STATS output: %s" % (pattern, stderr[-2000:]))
+    return int(m.group(1))
+
+
+class Attribution(unittest.TestCase):
+    def test_hakmem_regions_match_its_own_statistics(self):
+        """The engine's view of HAKMEM's mappings (mmap calls made inside
+        allocator calls, SuperSlab hooks) equals HAKMEM's own counters of
+        the same run (HAKMEM_STATS=1, printed by the traced process)."""
+        r, err = random_mixed(HAKMEM, HAKMEM_STATS="1", HAKMEM_THP="0")
+        self.assertEqual(r["whole_run"]["allocator_mmaps"], stat(err, r"syscalls: mmap (\d+)"))
+        self.assertEqual(r["whole_run"]["superslab_hooks"], stat(err, r"superslabs: mapped (\d+)"))
+        reg = r["regions"]
+        self.assertGreater(reg["allocator_superslab"]["accesses"], 0)
+        self.assertGreater(reg["tls"]["accesses"], 0)          # HAKMEM's per-thread caches
+        self.assertEqual(reg["brk_heap"]["accesses"], 0)       # HAKMEM never calls brk
+        self.assertEqual(sum(v["accesses"] for v in reg.values()), r["accesses"])
+        self.assertEqual(sum(v["walks"] for v in reg.values()), r["walks"])
+        # THP only changes what really sits on huge pages
+        t, _ = random_mixed(HAKMEM, HAKMEM_STATS="1", HAKMEM_THP="1")
+        print("hakmem superslab walks: THP=0 %d, THP=1 %d (THP chunks %d)"
+              % (reg["allocator_superslab"]["walks"], t["regions"]["allocator_superslab"]["walks"],
+                 t["huge_pages"]["thp_2m_chunks_max"]))
+        self.assertEqual(r["accesses_2m"], 0)
+        self.assertEqual(t["accesses"], r["accesses"])          # same program and knobs but THP: same accesses
+        if t["huge_pages"]["thp_2m_chunks_max"] == 0:
+            self.skipTest("HAKMEM_THP=1 got no huge page from the kernel here")
+        ss = t["regions"]["allocator_superslab"]
+        self.assertEqual(ss["accesses_2m"], ss["accesses"])
+        self.assertLess(ss["walks"], reg["allocator_superslab"]["walks"])
+        self.assertEqual(t["regions"]["workload"]["accesses_2m"], 0)
+
+    def test_glibc_uses_brk(self):
+        r, _ = random_mixed()
+        reg = r["regions"]
+        self.assertGreater(reg["brk_heap"]["accesses"], 0)
+        self.assertEqual(reg["allocator_superslab"]["accesses"], 0)
+        self.assertEqual(r["whole_run"]["superslab_hooks"], 0)
 
 
 if __name__ == "__main__":
