@@ -8,6 +8,10 @@
  * - the timed part lives in functions whose names start with
  *   `timed_region` (noinline), so that instruction counting can be limited
  *   to it (callgrind --toggle-collect='timed_region*');
+ * - wl_now() is called just before and just after the timed part; under
+ *   the TLB engine (tlb/, which sets HAKMEM_TLB_MARKERS=1 and runs the
+ *   program under valgrind's lackey) each call also writes a marker into
+ *   valgrind's log, so the trace shows where the timed part starts and ends;
  * - the last line on stdout is one JSON object with "workload", "ops",
  *   "seconds", "ops_per_sec", "ops_unit" and the workload's own figures.
  */
@@ -85,8 +89,32 @@ static inline void wl_parse(int argc, char **argv, const char *what, struct wl_o
 
 /* ------------------------------------------------------------------ clock */
 
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define WL_HAVE_VALGRIND_H 1
+#endif
+#endif
+
+/* The timed-region marker for the TLB engine: a VALGRIND_PRINTF client
+ * request, a few no-op instructions outside valgrind; off unless
+ * HAKMEM_TLB_MARKERS=1 so no other valgrind run prints it. */
+static inline void wl_tlb_marker(void)
+{
+#ifdef WL_HAVE_VALGRIND_H
+	static int on = -1;
+	if (on < 0) {
+		const char *s = getenv("HAKMEM_TLB_MARKERS");
+		on = s && s[0] == '1';
+	}
+	if (on)
+		VALGRIND_PRINTF("HAKMEM_WL_NOW\n");
+#endif
+}
+
 static inline double wl_now(void)
 {
+	wl_tlb_marker();
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
