@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FLEET = os.path.join(os.path.dirname(HERE), "fleet.py")
@@ -33,9 +34,11 @@ def fleet(args, env=None, timeout=180):
     """Run fleet.py; returns (rc, stdout, stderr) and echoes them."""
     e = dict(env or os.environ)
     e["HARNESS_SOURCE_DIR"] = SOURCE
+    t0 = time.monotonic()
     p = subprocess.run(["/usr/bin/python3", FLEET] + args, env=e, capture_output=True,
                        text=True, timeout=timeout)
-    print("$ fleet %s  -> exit %d\n%s%s" % (" ".join(args), p.returncode, p.stdout, p.stderr))
+    print("$ fleet %s  -> exit %d in %.1f s\n%s%s" % (" ".join(args), p.returncode,
+                                                      time.monotonic() - t0, p.stdout, p.stderr))
     return p.returncode, p.stdout, p.stderr
 
 
