@@ -2,6 +2,7 @@
 fleet.py as the harness will, and checking a merged file and its report
 against the shard files and a computation of our own."""
 import json
+import math
 import os
 import subprocess
 import sys
@@ -53,7 +54,7 @@ def merged(exp):
     return text, [json.loads(line) for line in text.splitlines()]
 
 
-def check_merged(exp, shards, per_shard, node):
+def check_merged(exp, shards, per_shard, nodes):
     """Every record whole, tagged with its shard, with its fingerprint;
     exactly the records of each shard's files, none twice."""
     text, recs = merged(exp)
@@ -68,25 +69,43 @@ def check_merged(exp, shards, per_shard, node):
               "shard %d: the merged records are its own file's, in order" % s["index"])
     check(all(collect.fingerprint_problems(r) == [] for r in recs),
           "every record carries cpu_model, cores, kernel, thp_enabled, hw_pmu, alloc version")
-    check({r["fleet"]["node"] for r in recs} == {node}, "every record ran on node %s" % node)
+    check({r["fleet"]["node"] for r in recs} == set(nodes),
+          "the records ran on node%s %s" % ("" if len(nodes) == 1 else "s", ", ".join(sorted(nodes))))
     keys = [collect.record_key(r) for r in recs]
     check(len(set(keys)) == len(keys), "no record twice")
     return recs
 
 
 def check_report(exp, recs, env=None):
+    """The report's within-host ratios and, with >= 3 hosts, its model
+    estimate against our own computation from the merged records."""
     rc, out, err = fleet(["report", exp], env)
     check(rc == 0, "report exits 0")
     with open(os.path.join(exp, "report", "REPORT.md")) as f:
         md = f.read()
-    host = recs[0]["fleet"]["node"]
-    med = {v: hostreport.median([r["ops_per_sec"] for r in recs if r["variant"] == v])
-           for v in ("glibc", "hakmem")}
-    ratio = "| hakmem | %d | " % sum(r["variant"] == "hakmem" for r in recs)
-    check("### %s" % host in md and ratio in md, "report has the host section with hakmem's runs")
-    check("%.3fx |" % (med["hakmem"] / med["glibc"]) in md,
-          "report's ratio is median(hakmem)/median(glibc) = %.3f" % (med["hakmem"] / med["glibc"]))
-    check("on the only host" in md and "one host" in md, "report says one host: no cross-host spread")
+    hosts = sorted({r["fleet"]["node"] for r in recs})
+    d_all = []
+    for h in hosts:
+        mine = [r for r in recs if r["fleet"]["node"] == h]
+        med = {v: hostreport.median([r["ops_per_sec"] for r in mine if r["variant"] == v])
+               for v in ("glibc", "hakmem")}
+        check("### %s" % h in md and "| hakmem | %d | " % sum(r["variant"] == "hakmem" for r in mine) in md
+              and "%.3fx |" % (med["hakmem"] / med["glibc"]) in md,
+              "report: host %s's section, ratio median(hakmem)/median(glibc) = %.3f"
+              % (h, med["hakmem"] / med["glibc"]))
+        by = {(r["invocation"], r["run"], r["variant"]): r["ops_per_sec"] for r in mine}
+        d_all += [math.log(by[(i, n, "hakmem")] / by[(i, n, "glibc")])
+                  for (i, n, v) in by if v == "glibc"]
+    if len(hosts) == 1:
+        check("on the only host" in md and "one host" in md, "report says one host: no cross-host spread")
+    else:
+        # balanced (same runs on every host): REML's mu is the grand mean of d
+        check("random-intercept model" in md and "%d hosts, %d paired runs" % (len(hosts), len(d_all)) in md,
+              "report fits the random-intercept model on %d hosts" % len(hosts))
+        mu = math.exp(sum(d_all) / len(d_all))
+        check("%.3fx (95%% CI" % mu in md, "the model's cross-host ratio is exp(mean log ratio) = %.3f" % mu)
+        check("the same on every host (%d)" % len(hosts) in md or "ranking differs between hosts" in md,
+              "report says whether the ranking holds on every host")
     with open(os.path.join(exp, "report", "ratios.png"), "rb") as f:
         check(f.read(8) == b"\x89PNG\r\n\x1a\n", "ratios.png is a PNG")
 

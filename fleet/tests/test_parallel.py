@@ -36,7 +36,7 @@ def body():
         rc, out, _ = fleet(["collect", exp])
         check(rc == 0, "collect: complete")
         node = os.uname().nodename
-        recs = e2e.check_merged(exp, 2, 4, node)
+        recs = e2e.check_merged(exp, 2, 4, [node])
         e2e.check_report(exp, recs)
 
         # a lost shard: gone before collect, as if its host had died

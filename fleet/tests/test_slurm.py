@@ -1,5 +1,6 @@
-"""fleet on a real Slurm: a single-node cluster started here (localslurm.py),
-a 3-shard job array of a tiny experiment, status, collect, report.  Skips
+"""fleet on a real Slurm: a cluster started here (localslurm.py; 3 Slurm
+nodes emulated on this one machine), a 3-shard job array of a tiny
+experiment, one shard per node, status, collect, the cross-host report.  Skips
 (exit 77) with the reason when Slurm cannot start, e.g. without root."""
 import os
 import re
@@ -30,7 +31,7 @@ def leftovers(path):
 
 def body():
     tmp = tempfile.mkdtemp(prefix="fleet-test-")
-    cluster = LocalSlurm()
+    cluster = LocalSlurm(nodes=3)
     try:
         try:
             cluster.start()
@@ -58,7 +59,7 @@ def body():
         check(rc == 0 and "3 DONE" in out, "status: 3 DONE")
         rc, out, err = fleet(["collect", exp], env)
         check(rc == 0 and "complete" in out, "collect: complete")
-        recs = e2e.check_merged(exp, 3, 4, cluster.node)
+        recs = e2e.check_merged(exp, 3, 4, cluster.nodes)
         check({r["fleet"]["job"] for r in recs} == {job["job_id"]}, "records tagged with the job id")
         e2e.check_report(exp, recs, env)
 
@@ -109,7 +110,7 @@ def body():
         left = leftovers(cluster.dir or "/nonexistent") if cluster.dir else []
         shutil.rmtree(tmp, ignore_errors=True)
     check(daemons and all(p.poll() is not None for _, p in daemons) and not left,
-          "munged, slurmctld, slurmd stopped; nothing left running")
+          "munged, slurmctld, 3 slurmd stopped; nothing left running")
     check(not os.path.exists(cluster.dir), "the cluster's temporary directory is removed")
     return 0
 
