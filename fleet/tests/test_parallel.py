@@ -1,7 +1,8 @@
 """fleet --engine=parallel: GNU parallel with local workers (":" in the
-sshloginfile), 2 per-host shards, status, collect, report; a shard lost
-mid-way (its files removed, as if its host died) is named and rerun alone."""
+sshloginfile), 2 per-host shards, status; a shard lost (its files removed,
+as if its host died) is named and rerun alone; collect, report."""
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -33,30 +34,26 @@ def body():
         check(len(log) == 2 and all(c[1] == ":" and c[6] == "0" for c in log),
               "parallel's joblog: 2 jobs on ':' with exit 0")
         check(fleet(["status", exp])[0] == 0, "status exits 0")
+
+        # a lost shard: its files gone before collect, as if its host had died
+        for kind in ("done.json", "jsonl"):
+            os.remove(os.path.join(exp, "shards", "1.a1." + kind))
+        rc, out, _ = fleet(["status", exp])
+        check(re.search(r"shard 1 .* attempt 1 +LOST", out) is not None,
+              "status: shard 1 LOST (started, never finished)")
+        rc, out, err = fleet(["collect", exp])
+        check(rc == 1 and "shard 1 (host 2 of 2) LOST" in err, "collect exits 1 naming shard 1")
+        rc, out, _ = fleet(["resubmit", exp, "--failed", "--wait", "--wait-timeout", "60"])
+        m = e2e.manifest(exp)
+        check(rc == 0 and m["jobs"][-1]["shards"] == [1] and m["shards"][1]["attempt"] == 2,
+              "resubmit --failed reruns shard 1 alone (attempt 2)")
         rc, out, _ = fleet(["collect", exp])
         check(rc == 0, "collect: complete")
         node = os.uname().nodename
         recs = e2e.check_merged(exp, 2, 4, [node])
+        check([(r["fleet"]["shard"], r["fleet"]["attempt"]) for r in recs] == [(0, 1)] * 4 + [(1, 2)] * 4,
+              "merged: shard 0, then shard 1's second attempt")
         e2e.check_report(exp, recs)
-
-        # a lost shard: gone before collect, as if its host had died
-        exp2 = os.path.join(tmp, "exp2")
-        rc, out, _ = fleet(["submit", "--engine=parallel", "--sshloginfile", hosts, "--nodes", "2",
-                            "--dir", exp2, "--wait"] + e2e.EXPERIMENT)
-        for kind in ("done.json", "jsonl"):
-            os.remove(os.path.join(exp2, "shards", "1.a1." + kind))
-        rc, out, _ = fleet(["status", exp2])
-        check("LOST" in out, "status: shard 1 LOST (started, never finished)")
-        rc, out, err = fleet(["collect", exp2])
-        check(rc == 1 and "shard 1 (host 2 of 2) LOST" in err, "collect exits 1 naming shard 1")
-        rc, out, _ = fleet(["resubmit", exp2, "--failed", "--wait", "--wait-timeout", "60"])
-        m2 = e2e.manifest(exp2)
-        check(rc == 0 and m2["jobs"][-1]["shards"] == [1] and m2["shards"][1]["attempt"] == 2,
-              "resubmit --failed reruns shard 1 alone (attempt 2)")
-        rc, out, _ = fleet(["collect", exp2])
-        text, recs2 = e2e.merged(exp2)
-        check(rc == 0 and [(r["fleet"]["shard"], r["fleet"]["attempt"]) for r in recs2]
-              == [(0, 1)] * 4 + [(1, 2)] * 4, "collect: shard 0 then shard 1's second attempt")
 
         # bad input: one line, non-zero exit
         for args, word in [(["submit", "--engine=parallel", "run", "tiny_hot"], "--sshloginfile"),

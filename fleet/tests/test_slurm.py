@@ -57,10 +57,16 @@ def body():
                   and done["exit"] == 0, "shard %d ran as task %d of Slurm job %s" % (i, i, job["job_id"]))
         rc, out, _ = fleet(["status", exp], env)
         check(rc == 0 and "3 DONE" in out, "status: 3 DONE")
+        # Slurm's own record of where each task ran, against fleet's
+        sc = subprocess.run(["scontrol", "-o", "show", "job", job["job_id"]], env=env,
+                            capture_output=True, text=True, check=True).stdout
+        slurm_nodes = dict(re.findall(r"ArrayTaskId=(\d+) .*? NodeList=(\S+)", sc))
         rc, out, err = fleet(["collect", exp], env)
         check(rc == 0 and "complete" in out, "collect: complete")
         recs = e2e.check_merged(exp, 3, 4, cluster.nodes)
         check({r["fleet"]["job"] for r in recs} == {job["job_id"]}, "records tagged with the job id")
+        check(all(r["fleet"]["node"] == slurm_nodes.get(str(r["fleet"]["shard"])) for r in recs),
+              "each record's node is the one scontrol reports for its task: %s" % slurm_nodes)
         e2e.check_report(exp, recs, env)
 
         # A shard cancelled before it started and a failed shard are named;

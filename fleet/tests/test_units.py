@@ -14,6 +14,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 import collect  # noqa: E402
 import engines  # noqa: E402
+import fleet  # noqa: E402
 import hostreport  # noqa: E402
 from experiment import Command, Experiment, UsageError, split  # noqa: E402
 
@@ -65,6 +66,20 @@ class Split(unittest.TestCase):
         c = Command(["run", "--cmd", "python3 -c 'print(1)'", "--alloc=glibc,hakmem"])
         self.assertEqual(split(c, "alloc-workload")[0]["argv"],
                          ["run", "--cmd=python3 -c 'print(1)'", "--alloc=glibc"])
+
+    def test_analyze_report_goes_to_the_shard(self):
+        exp = Experiment("/x/exp")
+        shard = split(Command(["analyze", "random_mixed", "--runs", "3"]), "per-host", 2)[1]
+        shard["attempt"] = 2
+        self.assertEqual(exp.shard_argv(shard), ["analyze", "random_mixed", "--runs=3",
+                                                 "--report-dir=/x/exp/shards/1.a2.report",
+                                                 "--out=/x/exp/shards/1.a2.jsonl"])
+
+    def test_suite_workloads_from_harness_list(self):
+        names = fleet.harness_workloads()
+        self.assertIn("tiny_hot", names)
+        self.assertIn("random_mixed", names)
+        self.assertNotIn("glibc", names)       # the allocators list that follows
 
     def test_sshloginfile(self):
         d = tempfile.mkdtemp()
