@@ -1,6 +1,6 @@
 """End-to-end known answers of the TLB engine (hakmem-tlb under valgrind).
 
-tlb_chase makes --steps uniform random loads over --pages 4 KiB pages of
+tlb_chase makes --steps (10000) uniform random loads over --pages 4 KiB pages of
 one mapping it creates itself (region "workload"), between its two wl_now()
 markers.  With the Golden Cove geometry (96 L1 entries for 4 KiB pages,
 2048 in the STLB) the answers are known:
@@ -8,6 +8,7 @@ markers.  With the Golden Cove geometry (96 L1 entries for 4 KiB pages,
   - 32 pages (a loop over a set that fits): ~0 misses of any kind;
   - 8192 pages on transparent huge pages (32 MiB = 16 x 2 MiB): ~0 walks;
 and two runs give identical counts.  Small step counts: correctness only.
+The valgrind runs of each test class start together in setUpClass.
 """
 import json
 import os
@@ -17,22 +18,45 @@ import unittest
 
 TLB = os.environ["HAKMEM_TLB"]
 CHASE = os.environ["TLB_CHASE"]
-STEPS = 20000
+STEPS = 10000
 
 
-def run(*args, env=None, model="goldencove"):
-    p = subprocess.run([TLB, "--tlb=" + model, "--", CHASE, *args], capture_output=True, text=True,
-                       timeout=240, env=env)
+def start(args, env=None):
+    """Start one hakmem-tlb run; the runs of a test class go in parallel
+    (each is mostly valgrind start-up), finish() collects one."""
+    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def finish(p):
+    out, err = p.communicate(timeout=240)
     if p.returncode != 0:
-        raise AssertionError("hakmem-tlb failed: " + p.stderr)
-    return json.loads(p.stdout)
+        raise AssertionError("hakmem-tlb failed: " + err)
+    return json.loads(out), err
 
 
-def chase(pages, huge=0, steps=STEPS):
-    return run("--pages", str(pages), "--steps", str(steps), "--huge", str(huge))
+def start_chase(pages, huge=0, steps=STEPS):
+    return start([TLB, "--tlb=goldencove", "--", CHASE, "--pages", str(pages), "--steps", str(steps),
+                  "--huge", str(huge)])
+
+
+RUNS = {}
+
+
+def chase(pages, huge=0, key=None):
+    key = key or (pages, huge)
+    if key not in RUNS:
+        RUNS[key] = start_chase(pages, huge)
+    if not isinstance(RUNS[key], dict):
+        RUNS[key] = finish(RUNS[key])[0]
+    return RUNS[key]
 
 
 class KnownAnswers(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        for key in ((8192, 0), (8192, 0, "again"), (32, 0), (8192, 1)):
+            RUNS[key] = start_chase(key[0], key[1])
+
     def check_region_share(self, r):
         wl = r["regions"]["workload"]
         # the timed loop loads only the chased pages; a few stack and
@@ -54,7 +78,7 @@ class KnownAnswers(unittest.TestCase):
         self.assertEqual(a["ops"], STEPS)
         self.assertAlmostEqual(a["walks_per_kops"], a["walks"] * 1000 / STEPS, places=6)
         self.assertEqual(a["markers"], 2)
-        b = chase(8192)
+        b = chase(8192, key=(8192, 0, "again"))
         for key in ("instructions", "accesses", "l1_misses", "walks"):
             self.assertEqual(a[key], b[key], key)
         self.assertEqual(a["regions"], b["regions"])
@@ -93,15 +117,11 @@ HAKMEM = os.path.join(os.environ["ALLOCATOR_DIR"], "libhakmem.so")
 RM_ARGS = ["--cycles", "1000", "--ws", "4096"]
 
 
-def random_mixed(alloc_lib=None, **env):
+def start_random_mixed(alloc_lib=None, **env):
     full = dict(os.environ, **env)
     full.pop("LD_PRELOAD", None)
     args = [TLB, "--tlb=zen4"] + (["--alloc-lib=" + alloc_lib] if alloc_lib else [])
-    p = subprocess.run(args + ["--", os.path.join(WORKLOADS, "random_mixed"), *RM_ARGS],
-                       capture_output=True, text=True, timeout=240, env=full)
-    if p.returncode != 0:
-        raise AssertionError("hakmem-tlb failed: " + p.stderr)
-    return json.loads(p.stdout), p.stderr
+    return start(args + ["--", os.path.join(WORKLOADS, "random_mixed"), *RM_ARGS], env=full)
 
 
 def stat(stderr, pattern):
@@ -112,11 +132,22 @@ def stat(stderr, pattern):
 
 
 class Attribution(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.runs = {"thp0": start_random_mixed(HAKMEM, HAKMEM_STATS="1", HAKMEM_THP="0"),
+                    "thp1": start_random_mixed(HAKMEM, HAKMEM_STATS="1", HAKMEM_THP="1"),
+                    "glibc": start_random_mixed()}
+
+    def result(self, key):
+        if not isinstance(self.runs[key], tuple):
+            self.runs[key] = finish(self.runs[key])
+        return self.runs[key]
+
     def test_hakmem_regions_match_its_own_statistics(self):
         """The engine's view of HAKMEM's mappings (mmap calls made inside
         allocator calls, SuperSlab hooks) equals HAKMEM's own counters of
         the same run (HAKMEM_STATS=1, printed by the traced process)."""
-        r, err = random_mixed(HAKMEM, HAKMEM_STATS="1", HAKMEM_THP="0")
+        r, err = self.result("thp0")
         self.assertEqual(r["whole_run"]["allocator_mmaps"], stat(err, r"syscalls: mmap (\d+)"))
         self.assertEqual(r["whole_run"]["superslab_hooks"], stat(err, r"superslabs: mapped (\d+)"))
         reg = r["regions"]
@@ -126,7 +157,7 @@ class Attribution(unittest.TestCase):
         self.assertEqual(sum(v["accesses"] for v in reg.values()), r["accesses"])
         self.assertEqual(sum(v["walks"] for v in reg.values()), r["walks"])
         # THP only changes what really sits on huge pages
-        t, _ = random_mixed(HAKMEM, HAKMEM_STATS="1", HAKMEM_THP="1")
+        t, _ = self.result("thp1")
         print("hakmem superslab walks: THP=0 %d, THP=1 %d (THP chunks %d)"
               % (reg["allocator_superslab"]["walks"], t["regions"]["allocator_superslab"]["walks"],
                  t["huge_pages"]["thp_2m_chunks_max"]))
@@ -140,7 +171,7 @@ class Attribution(unittest.TestCase):
         self.assertEqual(t["regions"]["workload"]["accesses_2m"], 0)
 
     def test_glibc_uses_brk(self):
-        r, _ = random_mixed()
+        r, _ = self.result("glibc")
         reg = r["regions"]
         self.assertGreater(reg["brk_heap"]["accesses"], 0)
         self.assertEqual(reg["allocator_superslab"]["accesses"], 0)
