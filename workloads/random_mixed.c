@@ -5,8 +5,8 @@
  * (main cycles + drain).
  *
  * A lean timed loop.  The loop is what the workbench subtracts allocators
- * from, so it does only what the semantics need (issue 10 item 5; the old
- * loop cost 2.4-3.2 ns per op more than a minimal one, +20-27%):
+ * from, so it does only what the semantics need (issue 10 item 5 measured
+ * the old loop at 2.4-3.2 ns per op more than a minimal one, +20-27%):
  *   - `r % ws` without a div: a mask when ws is a power of two (the default
  *     8192), else a multiply-based remainder (wl_mod in common.h);
  *   - the size clamps to [min-size, max-size] only when they can change a
@@ -16,8 +16,9 @@
  *     (each cycle either fills an empty slot or empties a full one), and
  *     the drain counts what it frees (ws iterations, not cycles).
  * The four loop variants are one always_inline function instantiated with
- * constant flags, each in its own function.  bench/random_mixed_minimal.c is the hand-written minimal
- * loop this one is compared with (README, "Lean workloads"). */
+ * constant flags, each in its own function.  bench/random_mixed_minimal.c
+ * is the hand-written minimal loop this one is compared with (README,
+ * "Lean timed loops"). */
 #include "common.h"
 
 static __attribute__((noinline, cold, noreturn)) void malloc_failed(uint32_t r, size_t lo, size_t hi)

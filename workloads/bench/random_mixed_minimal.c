@@ -6,7 +6,7 @@
  * the cycle count, no counters, no clamps, ws a compile-time constant.
  *
  * Not a test and not a workload of the harness: a bench program for by-hand
- * comparisons (README, "Lean workloads"):
+ * comparisons (README, "Lean timed loops"):
  *     LD_PRELOAD=LIB build/workloads/bench/random_mixed_minimal [CYCLES]
  * prints {"seconds":S,"ops_per_sec":X}.  The timed part is the function
  * timed_region, so callgrind --toggle-collect='timed_region*' counts the
