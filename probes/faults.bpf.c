@@ -112,15 +112,14 @@ static long range_chunk(__u64 i, struct range_op *op)
 			continue;
 		__u64 n = b - a;
 		__u64 mask = (n == 64 ? ~0UL : ((1UL << n) - 1)) << (a - wlo);
-		if (op->set) {
+		if (op->set)
 			__sync_fetch_and_or(&c->bits[w], mask);
-		} else {
+		else
 			__sync_fetch_and_and(&c->bits[w], ~mask);
-			__sync_fetch_and_and(&c->faulted[w], ~mask);
-		}
+		/* New or gone pages have taken no fault of the current mapping. */
+		__sync_fetch_and_and(&c->faulted[w], ~mask);
 	}
-	if (!op->set)
-		c->thp_faults = 0;      /* a THP is split or gone once part of it is */
+	c->thp_faults = 0;              /* a THP is split or gone once part of it is */
 	if (op->set) {
 		c->last_start = op->orig_start;
 		c->last_len = op->orig_len;

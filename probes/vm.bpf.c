@@ -93,7 +93,7 @@ int BPF_PROG(vm_sys_exit, struct pt_regs *regs, long ret)
  * percpu type tag in this kernel's BTF for bpf_per_cpu_ptr).  A per-CPU
  * array map of our own gives the offsets: its raw per-CPU pointer is
  * bpf_array.pptrs[0], and bpf_map_lookup_percpu_elem(map, 0, cpu) returns
- * that pointer + the cpu's offset. */
+ * that pointer + the cpu's offset.  Found once and cached. */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -113,16 +113,63 @@ static __always_inline __u64 addr_of(const void *p)
 	return v;
 }
 
-struct sum_ctx { __u64 counters, pptr; __s64 sum; int ok; };
+/* The per-CPU offsets, found once (they never change) for up to
+ * CACHED_CPUS CPUs; a machine with more sums through bpf_loop each time. */
+#define CACHED_CPUS 64
+__u64 cpu_off[CACHED_CPUS];
+__u64 cpu_count;                          /* offsets cached; 0: not yet */
 
-static long sum_cpu(__u64 cpu, struct sum_ctx *x)
+struct off_ctx { __u64 pptr; __u32 n; };
+
+static long find_cpu_off(__u64 cpu, struct off_ctx *x)
 {
 	__u32 zero = 0;
 	void *e = bpf_map_lookup_percpu_elem(&cpu_anchor, &zero, (__u32)cpu);
 	if (!e)
 		return 1;                         /* past the last possible CPU */
+	if (cpu < CACHED_CPUS)
+		cpu_off[cpu] = addr_of(e) - x->pptr;
+	x->n = cpu + 1;
+	return 0;
+}
+
+/* Number of possible CPUs, with cpu_off[] filled; 0 when the map's
+ * per-CPU pointer cannot be read. */
+static __always_inline __u32 cpus_known(void)
+{
+	__u32 n = *(volatile __u64 *)&cpu_count;
+	if (n)
+		return n;
+	struct bpf_array *arr = (struct bpf_array *)&cpu_anchor;
+	struct off_ctx x = {};
+	if (bpf_probe_read_kernel(&x.pptr, sizeof(x.pptr), (void *)(addr_of(arr) +
+			bpf_core_field_offset(struct bpf_array, pptrs))) < 0)
+		return 0;
+	bpf_loop(MAX_CPUS, find_cpu_off, &x, 0);
+	/* Racing first events store the same offsets; the count goes last. */
+	__asm__ volatile("" ::: "memory");
+	if (x.n)
+		*(volatile __u64 *)&cpu_count = x.n;
+	return x.n;
+}
+
+struct sum_ctx { __u64 counters; __s64 sum; int ok; };
+
+static long sum_cpu_slow(__u64 cpu, struct sum_ctx *x)
+{
+	__u32 zero = 0;
+	void *e = bpf_map_lookup_percpu_elem(&cpu_anchor, &zero, (__u32)cpu);
+	if (!e)
+		return 1;
+	__u64 pptr = 0;
+	struct bpf_array *arr = (struct bpf_array *)&cpu_anchor;
+	if (bpf_probe_read_kernel(&pptr, sizeof(pptr), (void *)(addr_of(arr) +
+			bpf_core_field_offset(struct bpf_array, pptrs))) < 0) {
+		x->ok = 0;
+		return 1;
+	}
 	__s32 v = 0;
-	if (bpf_probe_read_kernel(&v, sizeof(v), (void *)(x->counters + (addr_of(e) - x->pptr))) < 0) {
+	if (bpf_probe_read_kernel(&v, sizeof(v), (void *)(x->counters + (addr_of(e) - pptr))) < 0) {
 		x->ok = 0;
 		return 1;
 	}
@@ -135,21 +182,30 @@ static long sum_cpu(__u64 cpu, struct sum_ctx *x)
  * another CPU folded its delta in meanwhile.  -1 when it cannot be read. */
 static __always_inline __s64 rss_exact(struct mm_struct *mm, int member)
 {
-	struct bpf_array *arr = (struct bpf_array *)&cpu_anchor;
-	struct sum_ctx x = {};
-	if (bpf_probe_read_kernel(&x.pptr, sizeof(x.pptr), (void *)(addr_of(arr) +
-			bpf_core_field_offset(struct bpf_array, pptrs))) < 0)
+	__u32 n = cpus_known();
+	if (!n)
 		return -1;
-	x.counters = (__u64)BPF_CORE_READ(mm, rss_stat[member].counters);
+	__u64 counters = (__u64)BPF_CORE_READ(mm, rss_stat[member].counters);
 	for (int attempt = 0; attempt < 4; attempt++) {
-		__s64 before = BPF_CORE_READ(mm, rss_stat[member].count);
-		x.sum = before;
-		x.ok = 1;
-		bpf_loop(MAX_CPUS, sum_cpu, &x, 0);
-		if (!x.ok)
-			return -1;
+		__s64 before = BPF_CORE_READ(mm, rss_stat[member].count), sum = before;
+		if (n <= CACHED_CPUS) {
+			for (int cpu = 0; cpu < CACHED_CPUS; cpu++) {
+				if (cpu >= n)
+					break;
+				__s32 v = 0;
+				if (bpf_probe_read_kernel(&v, sizeof(v), (void *)(counters + cpu_off[cpu])) < 0)
+					return -1;
+				sum += v;
+			}
+		} else {
+			struct sum_ctx x = { .counters = counters, .sum = before, .ok = 1 };
+			bpf_loop(MAX_CPUS, sum_cpu_slow, &x, 0);
+			if (!x.ok)
+				return -1;
+			sum = x.sum;
+		}
 		if (BPF_CORE_READ(mm, rss_stat[member].count) == before)
-			return x.sum;
+			return sum;
 	}
 	return -1;
 }
