@@ -67,6 +67,12 @@ class Split(unittest.TestCase):
         self.assertEqual(split(c, "alloc-workload")[0]["argv"],
                          ["run", "--cmd=python3 -c 'print(1)'", "--alloc=glibc"])
 
+    def test_where_the_experiment_starts(self):
+        self.assertEqual(fleet.experiment_start(["--partition", "run", "--nodes=2", "run", "x"]), 3)
+        self.assertEqual(fleet.experiment_start(["--wait", "./harness", "suite"]), 1)
+        with self.assertRaises(UsageError):
+            fleet.experiment_start(["--partition", "run"])
+
     def test_analyze_report_goes_to_the_shard(self):
         exp = Experiment("/x/exp")
         shard = split(Command(["analyze", "random_mixed", "--runs", "3"]), "per-host", 2)[1]
