@@ -265,6 +265,16 @@ def build(path, recs, skipped, baseline=None):
         results[k] = (g, base, [cross_host(g, v, base) for v in g.order if v != base])
 
     md.append("## Hosts\n")
+    machines = {}
+    for h, rs in by_host.items():
+        machines.setdefault((rs[0].get("host") or {}).get("hostname"), []).append(h)
+    for name, nodes in sorted(machines.items(), key=str):
+        if len(nodes) > 1:
+            md.append("Note: nodes %s all report the hostname %s: they are one machine (e.g. "
+                      "emulated Slurm nodes), so their runs may have competed for its cores, "
+                      "and their spread is not a spread between machines.\n"
+                      % (", ".join(sorted(nodes)), name))
+            summary.append("note: nodes %s are one machine (hostname %s)" % (", ".join(sorted(nodes)), name))
     for h in sorted(by_host):
         fp, allocs = fingerprint(by_host[h])
         md.append("### %s\n" % h)
@@ -381,7 +391,7 @@ def plot(results, path):
         ax.set_xticklabels([s["variant"] for s in summaries])
         ax.set_ylabel("ratio to %s\n(%s %s is better)" % (base, g.unit, g.better))
         ax.set_title(group_name(k), fontsize=10)
-        ax.legend(fontsize=7, loc="best")
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

@@ -250,6 +250,7 @@ class CrossHost(unittest.TestCase):
         text = "\n".join(md)
         self.assertIn("### h3", text)
         self.assertIn("the same on every host (4)", text)
+        self.assertNotIn("one machine", text)      # distinct hostnames: distinct machines
 
     def test_few_hosts_is_said_and_ranking_flip_is_named(self):
         recs = self.records({"h1": 1.2, "h2": 1.3}, flip="h2")
