@@ -398,16 +398,21 @@ def plot(results, path):
     return path
 
 
+class Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise ReportError(message)
+
+
 def main(argv):
-    p = argparse.ArgumentParser(prog="fleet report", description=__doc__.split("\n\n")[0],
+    p = Parser(prog="fleet report", description=__doc__.split("\n\n")[0],
                                 epilog="EXAMPLES\n  fleet report results/fleet/EXPDIR\n"
                                        "  fleet report merged.jsonl --out /tmp/rep --baseline glibc",
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("input", help="experiment directory or results file")
     p.add_argument("--out", help="report directory (default: INPUT's directory/report)")
     p.add_argument("--baseline", help="variant to compare against (default: the first)")
-    o = p.parse_args(argv)
     try:
+        o = p.parse_args(argv)
         path, recs, skipped = load(o.input)
         md, summary, results = build(path, recs, skipped, o.baseline)
     except ReportError as e:

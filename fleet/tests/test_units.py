@@ -272,6 +272,8 @@ class CrossHost(unittest.TestCase):
                 f.write("not json\n")
             self.assertEqual(hostreport.main([p]), 2)
             self.assertEqual(hostreport.main([os.path.join(d, "nope.jsonl")]), 2)
+            self.assertEqual(hostreport.main([p, "--frob"]), 2)
+            self.assertEqual(hostreport.main([]), 2)
         finally:
             shutil.rmtree(d)
 
