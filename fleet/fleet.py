@@ -103,12 +103,24 @@ def harness_workloads():
     return names
 
 
+SUBMIT_VALUE_OPTIONS = {"--engine", "--split", "--nodes", "--partition", "--constraint",
+                        "--sbatch-arg", "--sshloginfile", "--dir", "--wait-timeout"}
+
+
+def experiment_start(argv):
+    """Where the experiment starts in submit's argv: the first command word
+    that is not the value of a fleet option given as two words
+    (`--partition run` names a partition)."""
+    i = 0
+    while i < len(argv):
+        if argv[i] in COMMANDS or os.path.basename(argv[i]) == "harness":
+            return i
+        i += 2 if argv[i] in SUBMIT_VALUE_OPTIONS else 1
+    raise UsageError("submit needs an experiment: run, suite, ab or analyze ... (fleet --help)")
+
+
 def cmd_submit(argv):
-    cut = next((i for i, w in enumerate(argv)
-                if w in COMMANDS or os.path.basename(w) == "harness"), None)
-    if cut is None:
-        raise UsageError("submit needs an experiment: run, suite, ab or analyze ... "
-                         "(fleet --help)")
+    cut = experiment_start(argv)
     p = Parser(prog="fleet submit", add_help=False)
     p.add_argument("--engine", choices=sorted(engines.ENGINES), default="slurm")
     p.add_argument("--split", choices=SPLITS, default="per-host")

@@ -265,6 +265,16 @@ def build(path, recs, skipped, baseline=None):
         results[k] = (g, base, [cross_host(g, v, base) for v in g.order if v != base])
 
     md.append("## Hosts\n")
+    machines = {}
+    for h, rs in by_host.items():
+        machines.setdefault((rs[0].get("host") or {}).get("hostname"), []).append(h)
+    for name, nodes in sorted(machines.items(), key=str):
+        if len(nodes) > 1:
+            md.append("Note: nodes %s all report the hostname %s: they are one machine (e.g. "
+                      "emulated Slurm nodes), so their runs may have competed for its cores, "
+                      "and their spread is not a spread between machines.\n"
+                      % (", ".join(sorted(nodes)), name))
+            summary.append("note: nodes %s are one machine (hostname %s)" % (", ".join(sorted(nodes)), name))
     for h in sorted(by_host):
         fp, allocs = fingerprint(by_host[h])
         md.append("### %s\n" % h)
@@ -381,23 +391,28 @@ def plot(results, path):
         ax.set_xticklabels([s["variant"] for s in summaries])
         ax.set_ylabel("ratio to %s\n(%s %s is better)" % (base, g.unit, g.better))
         ax.set_title(group_name(k), fontsize=10)
-        ax.legend(fontsize=7, loc="best")
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
 
 
+class Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise ReportError(message)
+
+
 def main(argv):
-    p = argparse.ArgumentParser(prog="fleet report", description=__doc__.split("\n\n")[0],
+    p = Parser(prog="fleet report", description=__doc__.split("\n\n")[0],
                                 epilog="EXAMPLES\n  fleet report results/fleet/EXPDIR\n"
                                        "  fleet report merged.jsonl --out /tmp/rep --baseline glibc",
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("input", help="experiment directory or results file")
     p.add_argument("--out", help="report directory (default: INPUT's directory/report)")
     p.add_argument("--baseline", help="variant to compare against (default: the first)")
-    o = p.parse_args(argv)
     try:
+        o = p.parse_args(argv)
         path, recs, skipped = load(o.input)
         md, summary, results = build(path, recs, skipped, o.baseline)
     except ReportError as e:

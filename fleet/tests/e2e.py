@@ -102,6 +102,9 @@ def check_report(exp, recs, env=None):
         # balanced (same runs on every host): REML's mu is the grand mean of d
         check("random-intercept model" in md and "%d hosts, %d paired runs" % (len(hosts), len(d_all)) in md,
               "report fits the random-intercept model on %d hosts" % len(hosts))
+        check("Note: nodes %s all report the hostname %s: they are one machine"
+              % (", ".join(hosts), recs[0]["host"]["hostname"]) in md,
+              "report says the emulated nodes are one machine")
         mu = math.exp(sum(d_all) / len(d_all))
         check("%.3fx (95%% CI" % mu in md, "the model's cross-host ratio is exp(mean log ratio) = %.3f" % mu)
         check("the same on every host (%d)" % len(hosts) in md or "ranking differs between hosts" in md,

@@ -40,7 +40,8 @@ def body():
             return e2e.SKIP
         env = cluster.env()
         exp = os.path.join(tmp, "exp")
-        rc, out, _ = fleet(["submit", "--nodes", "3", "--dir", exp, "--wait", "--wait-timeout", "90"]
+        # no --nodes: per-host takes every usable node of the partition (sinfo: 3)
+        rc, out, _ = fleet(["submit", "--dir", exp, "--wait", "--wait-timeout", "90"]
                            + e2e.EXPERIMENT, env)
         check(rc == 0, "submit --wait: 3 shards ended, all DONE")
         m = e2e.manifest(exp)

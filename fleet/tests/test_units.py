@@ -67,6 +67,12 @@ class Split(unittest.TestCase):
         self.assertEqual(split(c, "alloc-workload")[0]["argv"],
                          ["run", "--cmd=python3 -c 'print(1)'", "--alloc=glibc"])
 
+    def test_where_the_experiment_starts(self):
+        self.assertEqual(fleet.experiment_start(["--partition", "run", "--nodes=2", "run", "x"]), 3)
+        self.assertEqual(fleet.experiment_start(["--wait", "./harness", "suite"]), 1)
+        with self.assertRaises(UsageError):
+            fleet.experiment_start(["--partition", "run"])
+
     def test_analyze_report_goes_to_the_shard(self):
         exp = Experiment("/x/exp")
         shard = split(Command(["analyze", "random_mixed", "--runs", "3"]), "per-host", 2)[1]
@@ -244,6 +250,7 @@ class CrossHost(unittest.TestCase):
         text = "\n".join(md)
         self.assertIn("### h3", text)
         self.assertIn("the same on every host (4)", text)
+        self.assertNotIn("one machine", text)      # distinct hostnames: distinct machines
 
     def test_few_hosts_is_said_and_ranking_flip_is_named(self):
         recs = self.records({"h1": 1.2, "h2": 1.3}, flip="h2")
@@ -265,6 +272,8 @@ class CrossHost(unittest.TestCase):
                 f.write("not json\n")
             self.assertEqual(hostreport.main([p]), 2)
             self.assertEqual(hostreport.main([os.path.join(d, "nope.jsonl")]), 2)
+            self.assertEqual(hostreport.main([p, "--frob"]), 2)
+            self.assertEqual(hostreport.main([]), 2)
         finally:
             shutil.rmtree(d)
 
