@@ -200,6 +200,33 @@ class Collect(unittest.TestCase):
         self.assertTrue(any("invocation inv0 is also in shard 0" in p for p in problems), problems)
 
 
+class ShardRunner(unittest.TestCase):
+    def test_a_second_run_of_one_attempt_moves_the_first_aside(self):
+        import shard
+        d = tempfile.mkdtemp()
+        try:
+            exp = Experiment(d)
+            os.makedirs(exp.shard_dir())
+            exp.m = {"harness": "/bin/false", "source_dir": d, "build_dir": None,
+                     "shards": split(Command(["run", "x", "--alloc=a"]), "per-host", 1)}
+            exp.save()
+            self.assertEqual(shard.run_shard(d, 0), 1)
+            done = exp.read_json(exp.shard_file(0, 1, "done.json"))
+            self.assertEqual((done["exit"], done["attempt"]), (1, 1))
+            self.assertIn("--out=%s" % exp.shard_file(0, 1, "jsonl"), done["command"])
+            exp.m["harness"] = "/bin/true"
+            exp.save()
+            self.assertEqual(shard.run_shard(d, 0), 0)
+            self.assertEqual(exp.read_json(exp.shard_file(0, 1, "done.json"))["exit"], 0)
+            stale = sorted(f for f in os.listdir(exp.shard_dir()) if ".stale-" in f)
+            self.assertEqual([f.split(".stale-")[0] for f in stale],
+                             ["0.a1.done.json", "0.a1.log", "0.a1.start.json"])
+            with self.assertRaises(UsageError):
+                shard.run_shard(d, 5)
+        finally:
+            shutil.rmtree(d)
+
+
 class CrossHost(unittest.TestCase):
     def records(self, ratios, runs=5, seed=3, flip=None):
         rng = random.Random(seed)
