@@ -1,0 +1,99 @@
+/* vm.c - the vm group: the workload's mmap / munmap / madvise (by
+ * advice) / brk / mprotect / mremap calls and bytes, and its peak
+ * anonymous RSS from kmem:rss_stat (probes/vm.bpf.c). */
+#include "probe.h"
+
+#ifdef HAVE_BPF
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "probes.h"
+#include "vm.skel.h"
+
+static const char *const call_names[VC_NR] = {
+	[VC_MMAP] = "mmap", [VC_MUNMAP] = "munmap", [VC_MADVISE] = "madvise",
+	[VC_BRK] = "brk", [VC_MPROTECT] = "mprotect", [VC_MREMAP] = "mremap",
+};
+
+/* MADV_* values (uapi/asm-generic/mman-common.h); NULL: unnamed. */
+static const char *const advice_names[MADV_SLOTS] = {
+	[0] = "normal", [1] = "random", [2] = "sequential", [3] = "willneed",
+	[4] = "dontneed", [8] = "free", [9] = "remove", [10] = "dontfork",
+	[11] = "dofork", [12] = "mergeable", [13] = "unmergeable", [14] = "hugepage",
+	[15] = "nohugepage", [16] = "dontdump", [17] = "dodump", [18] = "wipeonfork",
+	[19] = "keeponfork", [20] = "cold", [21] = "pageout", [22] = "populate_read",
+	[23] = "populate_write", [24] = "dontneed_locked", [25] = "collapse",
+	[MADV_SLOTS - 1] = "other",
+};
+
+static void *vm_open(pid_t tgid, const struct run_ctx *ctx, char *why, size_t len)
+{
+	(void)ctx;
+	struct vm_bpf *skel;
+	PROBE_SKEL_OPEN(vm_bpf, skel, tgid, why, len);
+	return skel;
+}
+
+static void vm_report(void *g, const struct run_ctx *ctx, struct jbuf *b, struct metrics *m)
+{
+	(void)ctx;
+	const struct vm_counts *c = &((struct vm_bpf *)g)->bss->counts;
+	for (int k = 0; k < VC_NR; k++) {
+		jb_obj_begin(b, call_names[k]);
+		jb_int(b, "calls", (long long)c->calls[k]);
+		if (k == VC_BRK) {
+			jb_int(b, "grow_bytes", (long long)c->brk_grow_bytes);
+			jb_int(b, "shrink_bytes", (long long)c->brk_shrink_bytes);
+		} else {
+			jb_int(b, "bytes", (long long)c->bytes[k]);
+			jb_int(b, "failed", (long long)c->failed[k]);
+		}
+		if (k == VC_MMAP) {
+			jb_int(b, "anon_calls", (long long)c->mmap_anon_calls);
+			jb_int(b, "anon_bytes", (long long)c->mmap_anon_bytes);
+		}
+		if (k == VC_MADVISE) {
+			jb_obj_begin(b, "by_advice");
+			for (int a = 0; a < MADV_SLOTS; a++) {
+				if (!c->madv_calls[a])
+					continue;
+				char name[24];
+				if (advice_names[a])
+					snprintf(name, sizeof(name), "%s", advice_names[a]);
+				else
+					snprintf(name, sizeof(name), "advice_%d", a);
+				jb_obj_begin(b, name);
+				jb_int(b, "calls", (long long)c->madv_calls[a]);
+				jb_int(b, "bytes", (long long)c->madv_bytes[a]);
+				jb_obj_end(b);
+			}
+			jb_obj_end(b);
+		}
+		jb_obj_end(b);
+	}
+	jb_int(b, "peak_anon_rss_kib", (long long)(c->peak_anon_bytes / 1024));
+	jb_int(b, "rss_stat_events", (long long)c->rss_events);
+	jb_int(b, "forks_followed", (long long)((struct vm_bpf *)g)->bss->followed_forks);
+
+	metrics_add(m, "mmap_calls", "calls", (double)c->calls[VC_MMAP]);
+	metrics_add(m, "munmap_calls", "calls", (double)c->calls[VC_MUNMAP]);
+	metrics_add(m, "madvise_calls", "calls", (double)c->calls[VC_MADVISE]);
+	metrics_add(m, "brk_calls", "calls", (double)c->calls[VC_BRK]);
+	if (c->rss_events)
+		metrics_add(m, "peak_anon_rss_kib", "KiB", c->peak_anon_bytes / 1024.0);
+	else
+		metrics_unsupported(m, "peak_anon_rss_kib", "no kmem:rss_stat event for the workload");
+}
+
+static void vm_close(void *g)
+{
+	vm_bpf__destroy(g);
+}
+#endif /* HAVE_BPF */
+
+static const char *const vm_metrics[] = { "mmap_calls", "munmap_calls", "madvise_calls", "brk_calls", "peak_anon_rss_kib", NULL };
+
+const struct probe_group_ops probe_vm_ops = {
+	.name = "vm", .metrics = vm_metrics,
+	PROBE_FNS(.open = vm_open, .report = vm_report, .close = vm_close)
+};
