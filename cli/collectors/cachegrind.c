@@ -182,11 +182,26 @@ static int read_totals(struct cachegrind_state *s, struct callgrind_totals *t, c
 	return rc;
 }
 
-static const char *const metric_names[] = {
-	"sim_instructions_per_op", "sim_d1_misses_per_kop", "sim_ll_misses_per_kop",
+#define SIM "; simulated by valgrind's callgrind over the timed region"
+static const struct metric_def per_op_defs[] = {
+	{ "sim_instructions_per_op", "instr/op (simulated)", METRIC_LOWER, "instructions per operation" SIM },
+	{ "sim_d1_misses_per_kop", "/1K ops (simulated)", METRIC_LOWER, "D1 data read+write misses per 1000 operations" SIM },
+	{ "sim_ll_misses_per_kop", "/1K ops (simulated)", METRIC_LOWER, "last-level data read+write misses per 1000 operations" SIM },
+}, total_defs[] = {
+	{ "sim_instructions", "instr (simulated)", METRIC_LOWER, "instructions" SIM },
+	{ "sim_d1_misses", "count (simulated)", METRIC_LOWER, "D1 data read+write misses" SIM },
+	{ "sim_ll_misses", "count (simulated)", METRIC_LOWER, "last-level data read+write misses" SIM },
 };
-static const char *const total_names[] = {
-	"sim_instructions", "sim_d1_misses", "sim_ll_misses",
+static const struct metric_def m_alloc_share = {
+	"sim_alloc_instr_share", "fraction (simulated)", METRIC_NEITHER,
+	"share of the region's instructions executed in the allocator" SIM,
+};
+/* Instructions per op by class, in callgrind_class_names order. */
+static const struct metric_def class_defs[CG_CLASSES] = {
+	{ "sim_alloc_instructions_per_op", "instr/op (simulated)", METRIC_LOWER, "allocator instructions per operation" SIM },
+	{ "sim_libc_instructions_per_op", "instr/op (simulated)", METRIC_LOWER, "libc (not malloc) instructions per operation" SIM },
+	{ "sim_workload_instructions_per_op", "instr/op (simulated)", METRIC_NEITHER, "the workload's own instructions per operation" SIM },
+	{ "sim_other_instructions_per_op", "instr/op (simulated)", METRIC_NEITHER, "other objects' (ld.so, vdso) instructions per operation" SIM },
 };
 
 /* Where the region's instructions went: "instructions_by_object" (self Ir
@@ -214,19 +229,14 @@ static void split_instructions(const struct callgrind_totals *t, const struct ru
 	       : "glibc (no preload): malloc-family functions inside libc.so");
 	jb_str(rec, "workload_object", t->cmd);
 	if (ir_total <= 0 || sum == 0) {
-		metrics_unsupported(m, "sim_alloc_instr_share", "callgrind output has no per-object costs");
+		metric_unsupported(m, &m_alloc_share, "callgrind output has no per-object costs");
 		return;
 	}
 	/* The share is of the objects' self costs, which add up to the
 	 * totals: the same instructions, split. */
-	metrics_add(m, "sim_alloc_instr_share", "fraction (simulated)", (double)cls[CG_CLASS_ALLOC] / (double)sum);
-	if (ctx->ops > 0) {
-		metrics_add(m, "sim_alloc_instructions_per_op", "instr/op (simulated)", cls[CG_CLASS_ALLOC] / ctx->ops);
-		metrics_add(m, "sim_libc_instructions_per_op", "instr/op (simulated)", cls[CG_CLASS_LIBC] / ctx->ops);
-		metrics_add(m, "sim_workload_instructions_per_op", "instr/op (simulated)",
-			    cls[CG_CLASS_WORKLOAD] / ctx->ops);
-		metrics_add(m, "sim_other_instructions_per_op", "instr/op (simulated)", cls[CG_CLASS_OTHER] / ctx->ops);
-	}
+	metric_set(m, &m_alloc_share, (double)cls[CG_CLASS_ALLOC] / (double)sum);
+	for (int c = 0; ctx->ops > 0 && c < CG_CLASSES; c++)
+		metric_set(m, &class_defs[c], cls[c] / ctx->ops);
 }
 
 static void cachegrind_finish(void *state, const struct run_ctx *ctx, struct jbuf *rec, struct metrics *m)
@@ -235,7 +245,7 @@ static void cachegrind_finish(void *state, const struct run_ctx *ctx, struct jbu
 	struct callgrind_totals t;
 	char err[256];
 	bool per_op = ctx->ops > 0;
-	const char *const *names = per_op ? metric_names : total_names;
+	const struct metric_def *defs = per_op ? per_op_defs : total_defs;
 
 	jb_obj_begin(rec, "cachegrind");
 	jb_bool(rec, "simulated", true);
@@ -282,22 +292,16 @@ static void cachegrind_finish(void *state, const struct run_ctx *ctx, struct jbu
 	if (rc < 0) {
 		jb_str(rec, "status", err);
 		for (int i = 0; i < 3; i++)
-			metrics_unsupported(m, names[i], err);
+			metric_unsupported(m, &defs[i], err);
 	} else {
 		jb_str(rec, "status", "ok");
 		/* D1 and LL misses of data reads and writes (instruction-fetch
 		 * misses I1mr/ILmr are in "events" but not in these figures). */
 		double fig[3] = { (double)v[0], (double)(v[4] + v[5]), (double)(v[7] + v[8]) };
 		split_instructions(&t, ctx, rec, m, (double)v[0]);
-		if (per_op) {
-			metrics_add(m, names[0], "instr/op (simulated)", fig[0] / ctx->ops);
-			metrics_add(m, names[1], "/1K ops (simulated)", fig[1] / (ctx->ops / 1000.0));
-			metrics_add(m, names[2], "/1K ops (simulated)", fig[2] / (ctx->ops / 1000.0));
-		} else {
-			metrics_add(m, names[0], "instr (simulated)", fig[0]);
-			metrics_add(m, names[1], "count (simulated)", fig[1]);
-			metrics_add(m, names[2], "count (simulated)", fig[2]);
-		}
+		double div[3] = { per_op ? ctx->ops : 1, per_op ? ctx->ops / 1000.0 : 1, per_op ? ctx->ops / 1000.0 : 1 };
+		for (int i = 0; i < 3; i++)
+			metric_set(m, &defs[i], fig[i] / div[i]);
 	}
 	jb_obj_end(rec);
 	remove_dir(s);

@@ -169,138 +169,180 @@ static int name_record(struct callgrind_totals *t, struct idmap *m, char *v, boo
 	return 0;
 }
 
-int callgrind_parse(const char *text, struct callgrind_totals *t, char *err, size_t errlen)
-{
-	char *copy = strdup(text);
-	if (!copy) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	/* Per-object sums go to a scratch copy first: a file refused below
-	 * must leave t as it was. */
-	struct callgrind_totals *scratch = malloc(sizeof(*scratch));
-	if (!scratch) {
-		free(copy);
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	memcpy(scratch, t, sizeof(*t));
+/* One file being parsed.  Per-object sums go to a scratch copy of the
+ * totals first: a file refused at the end must leave them as they were. */
+struct cg_parse {
+	struct callgrind_totals *scratch;
 	char names[CG_EVENTS_MAX][12];
-	int n = -1, have_totals = 0, npos = 1, ir_col = -1;
-	unsigned long long totals[CG_EVENTS_MAX] = { 0 }, summary[CG_EVENTS_MAX] = { 0 };
-	int have_summary = 0, rc = 0;
-	struct idmap obs = { 0 }, fns = { 0 };
-	int cur_ob = -1, cur_malloc = 0, after_calls = 0;
-	char *save = NULL;
-	for (char *line = strtok_r(copy, "\n", &save); line && rc == 0; line = strtok_r(NULL, "\n", &save)) {
-		char *v;
-		char c = line[0];
-		if ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '*') {
-			/* A cost line.  After calls= it is the call's inclusive
-			 * cost, already counted as the callee's self cost. */
-			if (after_calls) {
-				after_calls = 0;
-				continue;
-			}
-			if (ir_col < 0)
-				continue;
-			char *p = line, *end;
-			for (int i = 0; i < npos; i++) {
-				p += strspn(p, " \t");
-				p += strcspn(p, " \t");
-			}
-			unsigned long long ir = 0;
-			for (int i = 0; i <= ir_col; i++, p = end) {
-				unsigned long long x = strtoull(p, &end, 10);
-				if (end == p)
-					break;   /* trailing zero columns are left out */
-				if (i == ir_col)
-					ir = x;
-			}
-			if (!ir)
-				continue;
-			if (cur_ob < 0)
-				cur_ob = object_index(scratch, "???");
-			scratch->ob[cur_ob].ir += ir;
-			if (cur_malloc > 0)
-				scratch->ob[cur_ob].ir_malloc += ir;
-		} else if ((v = line_value(line, "calls="))) {
-			after_calls = 1;
-		} else if ((v = line_value(line, "ob="))) {
-			rc = name_record(scratch, &obs, v, true, &cur_ob);
-		} else if ((v = line_value(line, "cob="))) {
-			rc = name_record(scratch, &obs, v, true, NULL);
-		} else if ((v = line_value(line, "fn="))) {
-			rc = name_record(scratch, &fns, v, false, &cur_malloc);
-		} else if ((v = line_value(line, "cfn="))) {
-			rc = name_record(scratch, &fns, v, false, NULL);
-		} else if ((v = line_value(line, "events:"))) {
-			n = 0;
-			char *s2 = NULL;
-			for (char *w = strtok_r(v, " \t", &s2); w && n < CG_EVENTS_MAX; w = strtok_r(NULL, " \t", &s2)) {
-				if (strcmp(w, "Ir") == 0)
-					ir_col = n;
-				snprintf(names[n++], sizeof(names[0]), "%s", w);
-			}
-		} else if ((v = line_value(line, "positions:"))) {
-			npos = 0;
-			char *s2 = NULL;
-			for (char *w = strtok_r(v, " \t", &s2); w; w = strtok_r(NULL, " \t", &s2))
-				npos++;
-		} else if ((v = line_value(line, "cmd:"))) {
-			if (!scratch->cmd[0]) {
-				v += strspn(v, " \t");
-				snprintf(scratch->cmd, sizeof(scratch->cmd), "%.*s", (int)strcspn(v, " \t"), v);
-			}
-		} else if ((v = line_value(line, "totals:")) || (v = line_value(line, "summary:"))) {
-			unsigned long long *dst = line[0] == 't' ? totals : summary;
-			*(line[0] == 't' ? &have_totals : &have_summary) = 1;
-			char *end;
-			for (int i = 0; i < CG_EVENTS_MAX; i++, v = end) {
-				dst[i] = strtoull(v, &end, 10);
-				if (end == v)
-					break;
-			}
-		} else if ((v = line_value(line, "desc: "))) {
-			for (int c2 = 0; c2 < 3; c2++) {
-				static const char *const which[] = { "I1 cache:", "D1 cache:", "LL cache:" };
-				if (strncmp(v, which[c2], strlen(which[c2])) == 0)
-					snprintf(scratch->cache[c2], sizeof(scratch->cache[c2]), "%s", v);
-			}
+	int n, npos, ir_col;
+	unsigned long long totals[CG_EVENTS_MAX], summary[CG_EVENTS_MAX];
+	int have_totals, have_summary;
+	struct idmap obs, fns;
+	int cur_ob, cur_malloc, after_calls;
+};
+
+/* A cost line: its Ir is the current function's self cost.  After calls=
+ * it is the call's inclusive cost, already counted as the callee's. */
+static void cost_line(struct cg_parse *ps, char *line)
+{
+	if (ps->after_calls) {
+		ps->after_calls = 0;
+		return;
+	}
+	if (ps->ir_col < 0)
+		return;
+	char *p = line, *end;
+	for (int i = 0; i < ps->npos; i++) {
+		p += strspn(p, " \t");
+		p += strcspn(p, " \t");
+	}
+	unsigned long long ir = 0;
+	for (int i = 0; i <= ps->ir_col; i++, p = end) {
+		unsigned long long x = strtoull(p, &end, 10);
+		if (end == p)
+			break;   /* trailing zero columns are left out */
+		if (i == ps->ir_col)
+			ir = x;
+	}
+	if (!ir)
+		return;
+	if (ps->cur_ob < 0)
+		ps->cur_ob = object_index(ps->scratch, "???");
+	ps->scratch->ob[ps->cur_ob].ir += ir;
+	if (ps->cur_malloc > 0)
+		ps->scratch->ob[ps->cur_ob].ir_malloc += ir;
+}
+
+/* The words of a header line (events:, positions:). */
+static void header_words(struct cg_parse *ps, char *v, bool events)
+{
+	char *s2 = NULL;
+	int n = 0;
+	for (char *w = strtok_r(v, " \t", &s2); w && n < CG_EVENTS_MAX; w = strtok_r(NULL, " \t", &s2)) {
+		if (events && strcmp(w, "Ir") == 0)
+			ps->ir_col = n;
+		if (events)
+			snprintf(ps->names[n], sizeof(ps->names[0]), "%s", w);
+		n++;
+	}
+	*(events ? &ps->n : &ps->npos) = n;
+}
+
+/* totals: or summary: (the file's event sums). */
+static void sums_line(struct cg_parse *ps, char *line, char *v)
+{
+	unsigned long long *dst = line[0] == 't' ? ps->totals : ps->summary;
+	*(line[0] == 't' ? &ps->have_totals : &ps->have_summary) = 1;
+	char *end;
+	for (int i = 0; i < CG_EVENTS_MAX; i++, v = end) {
+		dst[i] = strtoull(v, &end, 10);
+		if (end == v)
+			break;
+	}
+}
+
+static void other_line(struct cg_parse *ps, char *line, char *v)
+{
+	struct callgrind_totals *sc = ps->scratch;
+	if ((v = line_value(line, "cmd:"))) {
+		if (!sc->cmd[0]) {
+			v += strspn(v, " \t");
+			snprintf(sc->cmd, sizeof(sc->cmd), "%.*s", (int)strcspn(v, " \t"), v);
 		}
+	} else if ((v = line_value(line, "totals:")) || (v = line_value(line, "summary:"))) {
+		sums_line(ps, line, v);
+	} else if ((v = line_value(line, "desc: "))) {
+		static const char *const which[] = { "I1 cache:", "D1 cache:", "LL cache:" };
+		for (int c = 0; c < 3; c++)
+			if (strncmp(v, which[c], strlen(which[c])) == 0)
+				snprintf(sc->cache[c], sizeof(sc->cache[c]), "%s", v);
 	}
-	free(copy);
-	free(obs.v);
-	free(fns.v);
-	if (rc < 0) {
-		free(scratch);
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	if (n <= 0 || (!have_totals && !have_summary)) {
-		free(scratch);
+}
+
+/* One line; -1 when out of memory. */
+static int parse_line(struct cg_parse *ps, char *line)
+{
+	char *v, c = line[0];
+	if ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '*')
+		cost_line(ps, line);
+	else if ((v = line_value(line, "calls=")))
+		ps->after_calls = 1;
+	else if ((v = line_value(line, "ob=")))
+		return name_record(ps->scratch, &ps->obs, v, true, &ps->cur_ob);
+	else if ((v = line_value(line, "cob=")))
+		return name_record(ps->scratch, &ps->obs, v, true, NULL);
+	else if ((v = line_value(line, "fn=")))
+		return name_record(ps->scratch, &ps->fns, v, false, &ps->cur_malloc);
+	else if ((v = line_value(line, "cfn=")))
+		return name_record(ps->scratch, &ps->fns, v, false, NULL);
+	else if ((v = line_value(line, "events:")))
+		header_words(ps, v, true);
+	else if ((v = line_value(line, "positions:")))
+		header_words(ps, v, false);
+	else
+		other_line(ps, line, NULL);
+	return 0;
+}
+
+/* Add the parsed file to t, or say why it cannot be. */
+static int merge_file(struct cg_parse *ps, struct callgrind_totals *t, char *err, size_t errlen)
+{
+	struct callgrind_totals *sc = ps->scratch;
+	if (ps->n <= 0 || (!ps->have_totals && !ps->have_summary)) {
 		snprintf(err, errlen, "not a callgrind output file (no events:/totals: line)");
 		return -1;
 	}
 	if (t->files > 0) {
-		int same = t->n == n;
-		for (int i = 0; same && i < n; i++)
-			same = strcmp(t->name[i], names[i]) == 0;
+		int same = t->n == ps->n;
+		for (int i = 0; same && i < ps->n; i++)
+			same = strcmp(t->name[i], ps->names[i]) == 0;
 		if (!same) {
-			free(scratch);
 			snprintf(err, errlen, "callgrind output files with different event lists cannot be summed");
 			return -1;
 		}
 	} else {
-		scratch->n = n;
-		memcpy(scratch->name, names, sizeof(names));
+		sc->n = ps->n;
+		memcpy(sc->name, ps->names, sizeof(ps->names));
 	}
-	for (int i = 0; i < n; i++)
-		scratch->v[i] += have_totals ? totals[i] : summary[i];
-	scratch->files++;
-	memcpy(t, scratch, sizeof(*t));
-	free(scratch);
+	for (int i = 0; i < ps->n; i++)
+		sc->v[i] += ps->have_totals ? ps->totals[i] : ps->summary[i];
+	sc->files++;
+	memcpy(t, sc, sizeof(*t));
 	return 0;
+}
+
+int callgrind_parse(const char *text, struct callgrind_totals *t, char *err, size_t errlen)
+{
+	char *copy = strdup(text), *save = NULL;
+	struct cg_parse *ps = calloc(1, sizeof(*ps));
+	int rc = 0;
+	if (ps)
+		ps->scratch = malloc(sizeof(*ps->scratch));
+	if (!copy || !ps || !ps->scratch) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
+		goto out;
+	}
+	memcpy(ps->scratch, t, sizeof(*t));
+	ps->n = -1;
+	ps->npos = 1;
+	ps->ir_col = -1;
+	ps->cur_ob = -1;
+	for (char *line = strtok_r(copy, "\n", &save); line && rc == 0; line = strtok_r(NULL, "\n", &save))
+		rc = parse_line(ps, line);
+	if (rc < 0)
+		snprintf(err, errlen, "out of memory");
+	else
+		rc = merge_file(ps, t, err, errlen);
+out:
+	if (ps) {
+		free(ps->obs.v);
+		free(ps->fns.v);
+		free(ps->scratch);
+	}
+	free(ps);
+	free(copy);
+	return rc;
 }
 
 static bool same_file(const char *a, const char *b)

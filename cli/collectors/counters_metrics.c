@@ -12,25 +12,26 @@ struct known {
 	unsigned long long config;
 	const char *base;
 	enum per per;
+	enum metric_better better;
 };
 
 /* Per op for events that happen several times per op (cycles), per 1K ops
  * for rarer ones (faults, misses), totals for whole-run facts. */
 static const struct known known[] = {
-	{ PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK, "cpu_clock", MS },
-	{ PERF_TYPE_SOFTWARE, PERF_COUNT_SW_TASK_CLOCK, "task_clock", MS },
-	{ PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS, "page_faults", PER_KOP },
-	{ PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS_MIN, "minor_faults", PER_KOP },
-	{ PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS_MAJ, "major_faults", PER_KOP },
-	{ PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CONTEXT_SWITCHES, "context_switches", TOTAL },
-	{ PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_MIGRATIONS, "cpu_migrations", TOTAL },
-	{ PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, "cycles", PER_OP },
-	{ PERF_TYPE_HARDWARE, PERF_COUNT_HW_INSTRUCTIONS, "instructions", PER_OP },
-	{ PERF_TYPE_HARDWARE, PERF_COUNT_HW_REF_CPU_CYCLES, "ref_cycles", PER_OP },
-	{ PERF_TYPE_HARDWARE, PERF_COUNT_HW_BRANCH_INSTRUCTIONS, "branches", PER_OP },
-	{ PERF_TYPE_HARDWARE, PERF_COUNT_HW_BRANCH_MISSES, "branch_misses", PER_KOP },
-	{ PERF_TYPE_HARDWARE, PERF_COUNT_HW_CACHE_REFERENCES, "cache_references", PER_KOP },
-	{ PERF_TYPE_HARDWARE, PERF_COUNT_HW_CACHE_MISSES, "cache_misses", PER_KOP },
+	{ PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK, "cpu_clock", MS, METRIC_LOWER },
+	{ PERF_TYPE_SOFTWARE, PERF_COUNT_SW_TASK_CLOCK, "task_clock", MS, METRIC_LOWER },
+	{ PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS, "page_faults", PER_KOP, METRIC_LOWER },
+	{ PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS_MIN, "minor_faults", PER_KOP, METRIC_LOWER },
+	{ PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS_MAJ, "major_faults", PER_KOP, METRIC_LOWER },
+	{ PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CONTEXT_SWITCHES, "context_switches", TOTAL, METRIC_NEITHER },
+	{ PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_MIGRATIONS, "cpu_migrations", TOTAL, METRIC_NEITHER },
+	{ PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, "cycles", PER_OP, METRIC_LOWER },
+	{ PERF_TYPE_HARDWARE, PERF_COUNT_HW_INSTRUCTIONS, "instructions", PER_OP, METRIC_LOWER },
+	{ PERF_TYPE_HARDWARE, PERF_COUNT_HW_REF_CPU_CYCLES, "ref_cycles", PER_OP, METRIC_LOWER },
+	{ PERF_TYPE_HARDWARE, PERF_COUNT_HW_BRANCH_INSTRUCTIONS, "branches", PER_OP, METRIC_NEITHER },
+	{ PERF_TYPE_HARDWARE, PERF_COUNT_HW_BRANCH_MISSES, "branch_misses", PER_KOP, METRIC_LOWER },
+	{ PERF_TYPE_HARDWARE, PERF_COUNT_HW_CACHE_REFERENCES, "cache_references", PER_KOP, METRIC_NEITHER },
+	{ PERF_TYPE_HARDWARE, PERF_COUNT_HW_CACHE_MISSES, "cache_misses", PER_KOP, METRIC_LOWER },
 };
 
 static void sanitize(const char *in, char *out, size_t len)
@@ -118,6 +119,32 @@ static const char *reason_of(const struct counter_reading *r)
 	return strncmp(r->status, p, strlen(p)) == 0 ? r->status + strlen(p) : r->status;
 }
 
+/* Which way is better for the event's figure: from the table, misses
+ * of perf's generic cache events are lower-is-better, anything else (raw
+ * codes, native names) has no known direction. */
+static enum metric_better better_of(const struct counter_event *e)
+{
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (known[i].type == e->attr.type && known[i].config == e->attr.config)
+			return known[i].better;
+	if (e->attr.type == PERF_TYPE_HW_CACHE && ((e->attr.config >> 16) & 0xff) == 1)
+		return METRIC_LOWER;
+	return METRIC_NEITHER;
+}
+
+/* Add the event's figure (value already divided), or its reason. */
+static void add_event(struct metrics *m, const struct counter_event *e, const char *name, const char *unit,
+		      const struct counter_reading *r, double value)
+{
+	char desc[128];
+	snprintf(desc, sizeof(desc), "perf event %.60s (%s)%s", e->name, unit,
+		 better_of(e) == METRIC_NEITHER && e->attr.type == PERF_TYPE_RAW ? "; raw code: direction unknown" : "");
+	if (r->scale == COUNTER_NOT_COUNTED)
+		metrics_unsupported(m, name, unit, better_of(e), desc, reason_of(r));
+	else
+		metrics_add(m, name, unit, better_of(e), desc, value);
+}
+
 /* IPC from a cycles/instructions pair with the same privilege filter. */
 static void add_ipc(const struct counter_set *set, const struct counter_reading *r, struct metrics *m)
 {
@@ -137,14 +164,14 @@ static void add_ipc(const struct counter_set *set, const struct counter_reading 
 			/* "cycles_user_per_op" -> "ipc_user" */
 			const char *priv = strstr(name, "_user") ? "_user" : strstr(name, "_kernel") ? "_kernel" : "";
 			snprintf(name, sizeof(name), "ipc%s", priv);
-			if (r[i].scale == COUNTER_NOT_COUNTED)
-				metrics_unsupported(m, name, reason_of(&r[i]));
-			else if (r[j].scale == COUNTER_NOT_COUNTED)
-				metrics_unsupported(m, name, reason_of(&r[j]));
-			else if (r[i].value > 0)
-				metrics_add(m, name, "instr/cycle", r[j].value / r[i].value);
+			static const char desc[] = "instructions per cycle, from one counter group (perf_event_open)";
+			const char *why = r[i].scale == COUNTER_NOT_COUNTED ? reason_of(&r[i])
+					: r[j].scale == COUNTER_NOT_COUNTED ? reason_of(&r[j])
+					: r[i].value > 0 ? NULL : "cycles counted 0";
+			if (why)
+				metrics_unsupported(m, name, "instr/cycle", METRIC_HIGHER, desc, why);
 			else
-				metrics_unsupported(m, name, "cycles counted 0");
+				metrics_add(m, name, "instr/cycle", METRIC_HIGHER, desc, r[j].value / r[i].value);
 			break;
 		}
 	}
@@ -157,10 +184,7 @@ void counters_add_metrics(const struct counter_set *set, const struct counter_re
 		char name[48], unit[24];
 		double div;
 		counters_metric_for(&set->ev[i], ops, name, sizeof(name), unit, sizeof(unit), &div);
-		if (r[i].scale == COUNTER_NOT_COUNTED)
-			metrics_unsupported(m, name, reason_of(&r[i]));
-		else
-			metrics_add(m, name, unit, r[i].value / div);
+		add_event(m, &set->ev[i], name, unit, &r[i], r[i].value / div);
 	}
 	add_ipc(set, r, m);
 }

@@ -155,7 +155,7 @@ static void probes_finish(void *state, const struct run_ctx *ctx, struct jbuf *r
 			snprintf(reason, sizeof(reason), "probe group %s unavailable: %s",
 				 group_ops[g]->name, s->why[g]);
 			for (int i = 0; group_ops[g]->metrics[i]; i++)
-				metrics_unsupported(m, group_ops[g]->metrics[i], reason);
+				metric_unsupported(m, group_ops[g]->metrics[i], reason);
 		}
 		jb_obj_end(rec);
 	}

@@ -40,6 +40,17 @@
 #define SMAPS_PERIOD_S 1.0
 #define TREE_MAX_PROCS 256
 
+static const struct metric_def m_peak_rss = {
+	"peak_rss_kib", "KiB", METRIC_LOWER,
+	"peak resident set of the workload's process tree (/proc/PID/statm, sampled)",
+}, m_mean_rss = {
+	"mean_rss_kib", "KiB", METRIC_LOWER,
+	"time-weighted mean resident set up to the drain signal or exit (sampled)",
+}, m_rss_after_drain = {
+	"rss_1s_after_drain_kib", "KiB", METRIC_LOWER,
+	"resident set 1 s after the workload freed everything (return to the OS)",
+};
+
 static const double drain_offsets[] = { 0.0, 0.1, 1.0 };
 static const char *const drain_names[] = { "+0ms", "+100ms", "+1s" };
 #define N_DRAIN 3
@@ -356,7 +367,9 @@ static void sampler_finish(void *state, const struct run_ctx *ctx, struct jbuf *
 	jb_int(rec, "max_processes", s->max_procs);
 	jb_arr_begin(rec, "t_s");
 	for (int i = 0; i < r->n; i++)
-		jb_num(rec, NULL, (double)(long long)(r->t[i] * 1e4 + 0.5) / 1e4);   /* 0.1 ms is plenty */
+		/* 1 us: two /proc reads are never that close, so times stay distinct
+		 * (at 0.1 ms a drain sample could round onto the periodic one) */
+		jb_num(rec, NULL, (double)(long long)(r->t[i] * 1e6 + 0.5) / 1e6);
 	jb_arr_end(rec);
 	jb_arr_begin(rec, "rss_kib");
 	for (int i = 0; i < r->n; i++)
@@ -387,19 +400,19 @@ static void sampler_finish(void *state, const struct run_ctx *ctx, struct jbuf *
 	jb_obj_end(rec);
 
 	if (r->seen) {
-		metrics_add(m, "peak_rss_kib", "KiB", r->peak);
-		metrics_add(m, "mean_rss_kib", "KiB", series_mean(r));
+		metric_set(m, &m_peak_rss, r->peak);
+		metric_set(m, &m_mean_rss, series_mean(r));
 	} else {
 		char why[100];
 		snprintf(why, sizeof(why), "no RSS sample: the run ended within --sample-ms %d", s->sample_ms);
-		metrics_unsupported(m, "peak_rss_kib", why);
-		metrics_unsupported(m, "mean_rss_kib", why);
+		metric_unsupported(m, &m_peak_rss, why);
+		metric_unsupported(m, &m_mean_rss, why);
 	}
 	if (s->after[2] >= 0)
-		metrics_add(m, "rss_1s_after_drain_kib", "KiB", s->after[2]);
+		metric_set(m, &m_rss_after_drain, s->after[2]);
 	else
-		metrics_unsupported(m, "rss_1s_after_drain_kib",
-				    s->t_drain >= 0 ? "the workload exited less than 1 s after it drained"
+		metric_unsupported(m, &m_rss_after_drain,
+				   s->t_drain >= 0 ? "the workload exited less than 1 s after it drained"
 						    : "the workload does not signal drained (wl_drained)");
 }
 

@@ -39,7 +39,7 @@ static int parse_vary(char *s, struct vary *v)
 		return -1;
 	}
 	*eq = '\0';
-	snprintf(v->name, sizeof(v->name), "%s", s);
+	snprintf(v->name, sizeof(v->name), "%.63s", s);
 	v->n = 0;
 	v->base = 0;           /* the first value is the baseline's */
 	for (char *tok = eq + 1;;) {
@@ -66,54 +66,43 @@ static int parse_vary(char *s, struct vary *v)
 	return 0;
 }
 
-/* Take --vary (and ab's own flags) out of argv before options_parse, which
- * rejects options it does not know.  Arguments after "--" are the
- * workload's and are left alone. */
-static int extract_vary(int *argc, char **argv, struct vary *vs, int *nv, int *all, int *report)
+struct ab_args {
+	struct vary vs[VARY_MAX];
+	int nv, all, report;
+};
+
+static const struct opt_row ab_rows[] = {
+	{ "vary", 0, required_argument, " NAME=V1,V2", "knob and its values; repeat for a factorial (an allocator's\n"
+	  "own knobs are checked against its knob table: `harness list`)" },
+	{ "all", 0, no_argument, "", "print every figure's verdict, not only those with an effect" },
+	{ "report", 0, no_argument, "", "also write a full report (reports/<date>-WORKLOAD-ab/)" },
+};
+
+/* --vary NAME=v1,v2: one knob, given once. */
+static int add_vary(struct ab_args *a, const char *val)
 {
-	int out = 1;
-	*nv = 0;
-	for (int i = 1; i < *argc; i++) {
-		char *a = argv[i];
-		if (strcmp(a, "--") == 0) {
-			while (i < *argc)
-				argv[out++] = argv[i++];
-			break;
-		}
-		char *val = NULL;
-		if (strcmp(a, "--vary") == 0) {
-			if (i + 1 >= *argc) {
-				fprintf(stderr, "harness ab: --vary needs NAME=v1,v2[,...]\n");
-				return -1;
-			}
-			val = argv[++i];
-		} else if (strncmp(a, "--vary=", 7) == 0) {
-			val = a + 7;
-		} else if (strcmp(a, "--all") == 0) {
-			*all = 1;
-			continue;
-		} else if (strcmp(a, "--report") == 0) {
-			*report = 1;
-			continue;
-		} else {
-			argv[out++] = a;
-			continue;
-		}
-		if (*nv >= VARY_MAX) {
-			fprintf(stderr, "harness ab: too many --vary (at most %d)\n", VARY_MAX);
-			return -1;
-		}
-		for (int k = 0; k < *nv; k++)
-			if (strncmp(vs[k].name, val, strlen(vs[k].name)) == 0 && val[strlen(vs[k].name)] == '=') {
-				fprintf(stderr, "harness ab: --vary %s is given twice; list all its values in one --vary\n", vs[k].name);
-				return -1;
-			}
-		if (parse_vary(val, &vs[(*nv)++]) < 0)
-			return -1;
+	char buf[1024];
+	if (a->nv >= VARY_MAX) {
+		fprintf(stderr, "harness ab: too many --vary (at most %d)\n", VARY_MAX);
+		return -1;
 	}
-	*argc = out;
-	argv[out] = NULL;
-	return 0;
+	for (int k = 0; k < a->nv; k++)
+		if (strncmp(a->vs[k].name, val, strlen(a->vs[k].name)) == 0 && val[strlen(a->vs[k].name)] == '=') {
+			fprintf(stderr, "harness ab: --vary %s is given twice; list all its values in one --vary\n", a->vs[k].name);
+			return -1;
+		}
+	snprintf(buf, sizeof(buf), "%s", val);
+	return parse_vary(buf, &a->vs[a->nv++]);
+}
+
+static int ab_option(void *ctx, int index, const char *value)
+{
+	struct ab_args *a = ctx;
+	switch (index) {
+	case 0: return add_vary(a, value);
+	case 1: a->all = 1; return 0;
+	default: a->report = 1; return 0;
+	}
 }
 
 /* One allocator's view of the varied knobs: its table (when its registry
@@ -179,7 +168,7 @@ static int check_knobs(const struct run_opts *o, const struct vary *vs, int nv)
 	return 0;
 }
 
-static void usage(FILE *out)
+static void usage(FILE *out, const struct opt_extra *extra)
 {
 	fprintf(out,
 		"usage: harness ab WORKLOAD --alloc=A[,B...] [--vary NAME=v1,v2[,...]]... [options] [-- WORKLOAD_ARGS...]\n\n"
@@ -191,15 +180,10 @@ static void usage(FILE *out)
 		"every figure recorded (throughput, rusage, counters, probes, RSS): the\n"
 		"median ratio, its 95%% bootstrap CI, the Mann-Whitney p and a verdict:\n"
 		"\"faster by 7.9%% (95%% CI +6.1%%..+9.8%%)\" or \"no measurable effect (...)\".\n"
-		"An effect is claimed only when the CI excludes 0 and p < 0.05.\n\n"
-		"options (besides those of `harness run`):\n"
-		"  --vary NAME=V1,V2   knob and its values; repeat for a factorial (an allocator's\n"
-		"                      own knobs are checked against its knob table: `harness list`)\n"
-		"  --runs N            counted runs per variant (default 5; 10 for small effects)\n"
-		"  --seed N            seed of the round order\n"
-		"  --all               print every figure's verdict, not only those with an effect\n"
-		"  --report            also write a full report (reports/<date>-WORKLOAD-ab/)\n"
-		"  --counters, --probes, --sample-ms, --engine, --out, --warmup, --env ... as in `harness run`\n"
+		"An effect is claimed only when the CI excludes 0 and p < 0.05.  --runs: 5\n"
+		"by default, 10 for small effects; --seed sets the round order.\n\n");
+	options_usage(out, extra);
+	fprintf(out,
 		"\nEXAMPLES\n"
 		"  ./harness ab random_mixed --alloc=hakmem --vary HAKMEM_PREFAULT=0,1 --runs 10\n"
 		"  ./harness ab random_mixed --alloc=hakmem --vary HAKMEM_THP=0,1 --vary HAKMEM_PREFAULT=0,1 --probes\n"
@@ -207,95 +191,91 @@ static void usage(FILE *out)
 		"  ./harness ab tiny_hot --alloc=hakmem --vary HAKMEM_RELEASE=dontneed,free,keep -- --iterations 1000000\n");
 }
 
-static int cmd_ab(int argc, char **argv)
+/* The checks that need no run: one line and -1 when the request is bad. */
+static int check_request(const struct run_opts *o, const struct ab_args *a)
 {
-	struct vary vs[VARY_MAX];
-	int nv = 0, all = 0, want_report = 0;
-	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			usage(stdout);
-			return 0;
-		}
-	if (extract_vary(&argc, argv, vs, &nv, &all, &want_report) < 0)
-		return 2;
-
-	struct run_opts o;
-	const char *pos[1];
-	int npos;
-	options_init(&o);
-	int rc = options_parse(&o, argc, argv, "ab", pos, 1, &npos);
-	if (rc == 1) {
-		usage(stdout);
-		return 0;
-	}
-	if (rc < 0)
-		return 2;
-	if (o.json) {
+	if (o->json) {
 		fprintf(stderr, "harness ab: --json is not supported here; the records are JSON already (see --out)\n");
-		return 2;
+		return -1;
 	}
-	const char *target = options_target(&o, "ab", pos, npos);
-	if (!target)
-		return 2;
-	if (o.n_allocs == 0) {
+	if (o->n_allocs == 0) {
 		fprintf(stderr, "harness ab: name the allocator with --alloc=A (or several for an allocator A/B)\n");
-		return 2;
+		return -1;
 	}
-
-	if (nv == 0 && o.n_allocs < 2 && o.n_threads < 2) {
+	if (a->nv == 0 && o->n_allocs < 2 && o->n_threads < 2) {
 		fprintf(stderr, "harness ab: nothing to compare: give --vary NAME=v1,v2 or two or more allocators in --alloc\n");
-		return 2;
+		return -1;
 	}
 	/* Knob names first: a typo is reported even before the allocator is built. */
-	if (check_knobs(&o, vs, nv) < 0)
-		return 2;
+	return check_knobs(o, a->vs, a->nv);
+}
+
+/* The allocators x every combination of the --vary values. */
+static int build_variants(const struct run_opts *o, const struct ab_args *a, struct invocation *inv)
+{
 	struct variant *base = NULL;
 	int nbase = 0;
-	if (variants_from_opts(&o, false, &base, &nbase) < 0)
-		return 2;
-	struct invocation inv;
-	memset(&inv, 0, sizeof(inv));
-	o.shuffle = true;
-	inv.opts = &o;
-	inv.experiment = "ab";
-	inv.name = target;
 	char err[256];
-	if (variants_vary(base, nbase, vs, nv, VARY_FACTORIAL, false, COMBOS_MAX * nbase,
-			  &inv.variants, &inv.n_variants, err, sizeof(err)) < 0) {
+	if (variants_from_opts(o, false, &base, &nbase) < 0)
+		return -1;
+	int rc = variants_vary(base, nbase, a->vs, a->nv, VARY_FACTORIAL, false, COMBOS_MAX * nbase,
+			       &inv->variants, &inv->n_variants, err, sizeof(err));
+	if (rc < 0)
 		fprintf(stderr, "harness ab: %s\n", err);
-		variants_free(base, nbase);
-		return 2;
-	}
 	variants_free(base, nbase);
+	return rc;
+}
 
+/* scripts/ab.py prints the verdicts; report.py the full report. */
+static int verdicts(const struct invocation *inv, const struct ab_args *a)
+{
+	const char *args[8];
+	int na = 0, status = 0;
+	args[na++] = inv->out_path;
+	args[na++] = "--invocation";
+	args[na++] = inv->id;
+	args[na++] = "--baseline";
+	args[na++] = inv->variants[0].label;
+	if (a->all)
+		args[na++] = "--all";
+	if (reports_run_script("ab.py", args, na) != 0)
+		status = 2;
+	printf("\nresults: %s (invocation %s)\n", inv->out_path, inv->id);
+	if (!a->report) {
+		printf("full report: ./harness report %s --invocation %s --baseline '%s'\n",
+		       inv->out_path, inv->id, inv->variants[0].label);
+		return status;
+	}
+	char name[256];
+	snprintf(name, sizeof(name), "%s-ab", inv->name);
+	const char *rargs[] = { inv->out_path, "--invocation", inv->id, "--baseline",
+				inv->variants[0].label, "--name", name };
+	return reports_run_script("report.py", rargs, 7) != 0 ? 2 : status;
+}
+
+static int cmd_ab(int argc, char **argv)
+{
+	static struct ab_args a;
+	struct opt_extra extra = { ab_rows, sizeof(ab_rows) / sizeof(ab_rows[0]), ab_option, &a };
+	struct run_opts o;
+	const char *pos[1], *target;
+	int npos;
+	options_init(&o);
+	int rc = options_parse(&o, argc, argv, "ab", &extra, pos, 1, &npos);
+	if (rc == 1) {
+		usage(stdout, &extra);
+		return 0;
+	}
+	if (rc < 0 || !(target = options_target(&o, "ab", pos, npos)) || check_request(&o, &a) < 0)
+		return 2;
+	o.shuffle = true;
+	struct invocation inv = { .opts = &o, .experiment = "ab", .name = target };
+	if (build_variants(&o, &a, &inv) < 0)
+		return 2;
 	rc = engine_run(&inv);
 	int status = rc < 0 ? 2 : rc;
-	if (rc >= 0) {
-		const char *args[8];
-		int na = 0;
-		args[na++] = inv.out_path;
-		args[na++] = "--invocation";
-		args[na++] = inv.id;
-		args[na++] = "--baseline";
-		args[na++] = inv.variants[0].label;
-		if (all)
-			args[na++] = "--all";
-		int prc = reports_run_script("ab.py", args, na);
-		if (prc != 0)
-			status = 2;
-		printf("\nresults: %s (invocation %s)\n", inv.out_path, inv.id);
-		if (want_report) {
-			char name[256];
-			snprintf(name, sizeof(name), "%s-ab", inv.name);
-			const char *rargs[] = { inv.out_path, "--invocation", inv.id, "--baseline",
-						inv.variants[0].label, "--name", name };
-			if (reports_run_script("report.py", rargs, 7) != 0)
-				status = 2;
-		} else {
-			printf("full report: ./harness report %s --invocation %s --baseline '%s'\n",
-			       inv.out_path, inv.id, inv.variants[0].label);
-		}
-	}
+	if (rc >= 0 && verdicts(&inv, &a) != 0)
+		status = 2;
 	invocation_free(&inv);
 	variants_free(inv.variants, inv.n_variants);
 	return status;

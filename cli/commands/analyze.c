@@ -120,17 +120,23 @@ static int add_peers(const struct run_opts *o, const struct allocator_row *row, 
 	return rc;
 }
 
-static void usage(FILE *out)
+static void usage(FILE *out, const struct opt_extra *extra)
 {
+	const struct allocator_row *def = subject_row(&(struct run_opts){ 0 });
+	char axes[256] = "";
+	for (int i = 0; def && def->analyze_axes && def->analyze_axes[i]; i++)
+		snprintf(axes + strlen(axes), sizeof(axes) - strlen(axes), "%s%s", i ? ", " : "", def->analyze_axes[i]);
 	fprintf(out,
-		"usage: harness analyze WORKLOAD [--alloc=hakmem[,PEER...]] [--runs N] [--factorial]\n"
+		"usage: harness analyze WORKLOAD [--alloc=A[,PEER...]] [--runs N] [--factorial]\n"
 		"                       [--no-cachegrind] [--report-dir DIR] [options] [-- WORKLOAD_ARGS...]\n\n"
 		"The TLB/THP/prefault analysis of the seed report as one command.  Runs, in\n"
-		"one interleaved and shuffled invocation: HAKMEM with its defaults (the\n"
-		"baseline); each OS-policy knob moved from its default - HAKMEM_THP,\n"
-		"HAKMEM_PREFAULT, HAKMEM_RELEASE (dontneed = lazy zeroing by the kernel,\n"
-		"free, keep; values from allocator/knobs.txt) - one at a time, or every\n"
-		"combination with --factorial; and the peer allocators that are installed.\n"
+		"one interleaved and shuffled invocation: allocator A with its defaults (the\n"
+		"baseline); each OS-policy knob of its registry row's analyze axes moved from\n"
+		"its default (for %s: %s; values and defaults\n"
+		"from %s) - one at a time, or every\n"
+		"combination with --factorial; and the peer allocators that are installed.\n",
+		def ? def->name : "-", axes, def ? def->knobs_source : "-");
+	fprintf(out,
 		"Counters (--counters), probes (--probes=all) and the RSS sampler\n"
 		"(--sample-ms 20) are on unless given otherwise.  Then one run per variant\n"
 		"under --engine=cachegrind (same workload arguments, no warm-up) records\n"
@@ -138,51 +144,33 @@ static void usage(FILE *out)
 		"workload and other code.  Then writes the report: knob verdicts with CIs,\n"
 		"the controllability table (user vs kernel time, faults x cost per fault,\n"
 		"allocator share of instructions, Amdahl ceiling), plots, key discoveries.\n\n"
-		"options (besides those of `harness run`):\n"
-		"  --alloc=A,P..       A: the allocator whose knobs are varied (default hakmem;\n"
-		"                      any with analyze axes in its registry row); P: peers to\n"
-		"                      compare (default: every other known allocator installed)\n"
-		"  --runs N            counted runs per variant (default 5)\n"
-		"  --factorial         every knob combination instead of one knob at a time\n"
-		"  --no-cachegrind     skip the cachegrind pass (faster; the report then has no\n"
-		"                      instruction split and no Amdahl ceiling)\n"
-		"  --report-dir DIR    where the report goes (default reports/<date>-WORKLOAD-analyze/)\n"
+		"--alloc=A,P...: A is the allocator whose knobs are varied (default: the\n"
+		"registry's default subject; any allocator with analyze axes in its row),\n"
+		"P the peers to compare (default: every other known allocator installed);\n"
+		"--runs: counted runs per variant (default 5).\n\n");
+	options_usage(out, extra);
+	fprintf(out,
 		"\nEXAMPLES\n"
 		"  ./harness analyze random_mixed --alloc=hakmem\n"
 		"  ./harness analyze random_mixed --alloc=hakmem,mimalloc --runs 10 --factorial\n"
 		"  ./harness analyze random_mixed --runs 3 --warmup 0 -- --cycles 20000\n");
 }
 
-/* analyze's own flags, taken out of argv before options_parse. */
-static int own_args(int *argc, char **argv, struct analyze_args *a)
+static const struct opt_row analyze_rows[] = {
+	{ "factorial", 0, no_argument, "", "every knob combination instead of one knob at a time" },
+	{ "no-cachegrind", 0, no_argument, "", "skip the cachegrind pass (faster; the report then has no\n"
+	  "instruction split and no Amdahl ceiling)" },
+	{ "report-dir", 0, required_argument, " DIR", "where the report goes (default reports/<date>-WORKLOAD-analyze/)" },
+};
+
+static int analyze_option(void *ctx, int index, const char *value)
 {
-	int out = 1;
-	for (int i = 1; i < *argc; i++) {
-		if (strcmp(argv[i], "--") == 0) {
-			while (i < *argc)
-				argv[out++] = argv[i++];
-			break;
-		}
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-			return 1;
-		if (strcmp(argv[i], "--factorial") == 0) {
-			a->factorial = 1;
-		} else if (strcmp(argv[i], "--no-cachegrind") == 0) {
-			a->cachegrind = 0;
-		} else if (strcmp(argv[i], "--report-dir") == 0) {
-			if (i + 1 >= *argc) {
-				fprintf(stderr, "harness analyze: --report-dir needs a directory\n");
-				return -1;
-			}
-			a->report_dir = argv[++i];
-		} else if (strncmp(argv[i], "--report-dir=", 13) == 0) {
-			a->report_dir = argv[i] + 13;
-		} else {
-			argv[out++] = argv[i];
-		}
+	struct analyze_args *a = ctx;
+	switch (index) {
+	case 0: a->factorial = 1; break;
+	case 1: a->cachegrind = 0; break;
+	default: a->report_dir = value; break;
 	}
-	*argc = out;
-	argv[out] = NULL;
 	return 0;
 }
 
@@ -312,20 +300,15 @@ static int run_analysis(struct run_opts *o, const char *target, const struct ana
 
 static int cmd_analyze(int argc, char **argv)
 {
-	struct analyze_args a = { .cachegrind = 1 };
-	int rc = own_args(&argc, argv, &a);
-	if (rc != 0) {
-		if (rc > 0)
-			usage(stdout);
-		return rc > 0 ? 0 : 2;
-	}
+	static struct analyze_args a = { .cachegrind = 1 };
+	struct opt_extra extra = { analyze_rows, sizeof(analyze_rows) / sizeof(analyze_rows[0]), analyze_option, &a };
 	struct run_opts o;
 	const char *pos[1];
 	int npos;
 	options_init(&o);
-	rc = options_parse(&o, argc, argv, "analyze", pos, 1, &npos);
+	int rc = options_parse(&o, argc, argv, "analyze", &extra, pos, 1, &npos);
 	if (rc == 1) {
-		usage(stdout);
+		usage(stdout, &extra);
 		return 0;
 	}
 	if (rc < 0)

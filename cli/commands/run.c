@@ -16,25 +16,8 @@ static void usage(FILE *out)
 		"range and the ratio to the first allocator; appends one JSON record per\n"
 		"counted run to the results file.\n\n");
 	fprintf(out, "allocators: %s, or NAME=/path/lib.so\n\n", allocator_names_text());
+	options_usage(out, NULL);
 	fprintf(out,
-		"options:\n"
-		"  --alloc=LIST        allocators to compare (the first is the baseline of the ratios)\n"
-		"  --runs N            counted runs per allocator (default 5)\n"
-		"  --warmup N          uncounted warm-up runs per allocator (default 1)\n"
-		"  --threads N[,N...]  thread counts for multi-threaded workloads (a sweep)\n"
-		"  --env NAME=VALUE    set an environment variable (e.g. a HAKMEM_* knob) in every run\n"
-		"  --cmd 'COMMAND'     measure any program instead of a workload (run by /bin/sh -c)\n"
-		"  --counters[=LIST]   perf counters by libpfm4/perf name (bare: the default set)\n"
-		"  --engine=E          native (default) or cachegrind (simulated, deterministic counts)\n"
-		"  --probes[=LIST]     eBPF probe groups: all, or faults,tlb,zero,thp,vm\n"
-		"  --require-probes    fail instead of running without a probe group that cannot load\n"
-		"  --sample-ms N       sample RSS every N ms while the workload runs\n"
-		"  --alloc-stats       attach HAKMEM's own statistics to each record (slows HAKMEM:\n"
-		"                      use such runs for the counts, not the speed)\n"
-		"  --timeout S         kill a run after S seconds (default 600; 0 = never)\n"
-		"  --out FILE          append records to FILE (default results/<time>-<workload>.jsonl)\n"
-		"  --json              print the summary as JSON on stdout\n"
-		"  --quiet             no progress line\n"
 		"\nEXAMPLES\n"
 		"  ./harness run random_mixed --alloc=hakmem\n"
 		"  ./harness run random_mixed --alloc=glibc,jemalloc,mimalloc,tcmalloc --runs 5\n"
@@ -50,7 +33,7 @@ static int cmd_run(int argc, char **argv)
 	const char *pos[1];
 	int npos;
 	options_init(&o);
-	int rc = options_parse(&o, argc, argv, "run", pos, 1, &npos);
+	int rc = options_parse(&o, argc, argv, "run", NULL, pos, 1, &npos);
 	if (rc == 1) {
 		usage(stdout);
 		return 0;

@@ -40,24 +40,18 @@ static void usage(FILE *out)
 		"each allocator relative to the best (1.00 = best, 0.50 = half as fast)\n"
 		"and the geometric mean of those ratios per allocator.  Real-program\n"
 		"workloads must produce the same output digest under every allocator:\n"
-		"a difference is printed as DIGEST MISMATCH and the exit status is 1.\n\n"
-		"options (as in `harness run`):\n"
-		"  --alloc=LIST        allocators to compare (default: glibc)\n"
-		"  --runs N            counted runs per allocator and workload (default %d for suite)\n"
-		"  --warmup N          uncounted warm-up runs (default 1)\n"
-		"  --threads N[,N...]  thread counts for the multi-threaded workloads; the\n"
-		"                      single-threaded ones run once at their default\n"
-		"  --env NAME=VALUE    environment for every run (e.g. a HAKMEM_* knob)\n"
-		"  --sample-ms N       RSS sampling (memory over time) in every run\n"
-		"  --counters, --probes, --engine, --timeout, --quiet: as in `harness run`\n"
-		"  --out FILE          results file (default results/<time>-suite.jsonl)\n"
-		"  --json              print the suite summary as JSON on stdout\n"
+		"a difference is printed as DIGEST MISMATCH and the exit status is 1.\n"
+		"Here --alloc defaults to glibc, --runs to %d, --out to\n"
+		"results/<time>-suite.jsonl, --json prints the suite summary; a --threads\n"
+		"sweep applies to the multi-threaded workloads, the others run once at\n"
+		"their default.\n\n", SUITE_DEFAULT_RUNS);
+	options_usage(out, NULL);
+	fprintf(out,
 		"\nEXAMPLES\n"
 		"  ./harness suite --alloc=glibc,jemalloc,mimalloc,tcmalloc\n"
 		"  ./harness suite --alloc=hakmem,mimalloc --runs 5 larson xthread latency\n"
 		"  ./harness suite --alloc=glibc,hakmem real_python real_gcc real_sqlite real_perl\n"
-		"  ./harness suite --alloc=glibc,jemalloc --threads 1,2 --sample-ms 10 --out /tmp/s.jsonl\n",
-		SUITE_DEFAULT_RUNS);
+		"  ./harness suite --alloc=glibc,jemalloc --threads 1,2 --sample-ms 10 --out /tmp/s.jsonl\n");
 }
 
 /* ------------------------------------------------------------ one workload */
@@ -331,76 +325,89 @@ static void print_json(const struct wl_outcome *wo, int nw, const char *out_path
 
 /* ------------------------------------------------------------------ main */
 
+static int check_request(struct run_opts *o)
+{
+	if (o->cmd) {
+		fprintf(stderr, "harness suite: --cmd measures one program; use `harness run --cmd ...` for it\n");
+		return -1;
+	}
+	if (o->n_workload_args) {
+		fprintf(stderr, "harness suite: arguments after -- would go to every workload; run one workload with `harness run NAME -- ARGS`\n");
+		return -1;
+	}
+	if (o->n_allocs == 0) {
+		o->allocs[0] = "glibc";
+		o->n_allocs = 1;
+	}
+	return 0;
+}
+
+/* The named workloads, or every one in the registry. */
+static int workload_list(const char **pos, int npos, const struct workload **list)
+{
+	int nw = 0;
+	for (int i = 0; npos == 0 && i < workload_count && nw < SUITE_MAX_WORKLOADS; i++)
+		list[nw++] = &workload_table[i];
+	for (int i = 0; i < npos; i++) {
+		const struct workload *w = workload_find(pos[i]);
+		if (!w) {
+			fprintf(stderr, "harness suite: unknown workload '%s' (see `harness list`)\n", pos[i]);
+			return -1;
+		}
+		list[nw++] = w;
+	}
+	return nw;
+}
+
+/* Every workload in turn; the exit status (2 stops at a setup error). */
+static int run_all(const struct run_opts *o, const struct workload **list, int nw, const char *out_path,
+		   struct wl_outcome *wo, int *done)
+{
+	char inv_id[64] = "";
+	int status = 0;
+	for (*done = 0; *done < nw; (*done)++) {
+		if (run_workload(o, list[*done], out_path, inv_id, sizeof(inv_id), &wo[*done]) < 0) {
+			status = 2;              /* a setup error (message printed): stop */
+			break;
+		}
+		if (wo[*done].failed_runs || wo[*done].digest_mismatch)
+			status = 1;
+	}
+	if (*done) {
+		if (o->json)
+			print_json(wo, *done, out_path, inv_id, stdout);
+		else
+			print_table(wo, *done, out_path, stdout);
+	}
+	return status;
+}
+
 static int cmd_suite(int argc, char **argv)
 {
 	struct run_opts o;
 	const char *pos[SUITE_MAX_WORKLOADS];
-	int npos = 0;
+	const struct workload *list[SUITE_MAX_WORKLOADS];
+	int npos = 0, nw, done = 0;
 	options_init(&o);
 	o.runs = SUITE_DEFAULT_RUNS;    /* the suite's own default; --runs overrides it */
-	int rc = options_parse(&o, argc, argv, "suite", pos, SUITE_MAX_WORKLOADS, &npos);
+	int rc = options_parse(&o, argc, argv, "suite", NULL, pos, SUITE_MAX_WORKLOADS, &npos);
 	if (rc == 1) {
 		usage(stdout);
 		return 0;
 	}
-	if (rc < 0)
+	if (rc < 0 || check_request(&o) < 0 || (nw = workload_list(pos, npos, list)) < 0)
 		return 2;
-	if (o.cmd) {
-		fprintf(stderr, "harness suite: --cmd measures one program; use `harness run --cmd ...` for it\n");
-		return 2;
-	}
-	if (o.n_workload_args) {
-		fprintf(stderr, "harness suite: arguments after -- would go to every workload; run one workload with `harness run NAME -- ARGS`\n");
-		return 2;
-	}
-	if (o.n_allocs == 0) {
-		o.allocs[0] = "glibc";
-		o.n_allocs = 1;
-	}
-
-	const struct workload *list[SUITE_MAX_WORKLOADS];
-	int nw = 0;
-	if (npos == 0) {
-		for (int i = 0; i < workload_count && nw < SUITE_MAX_WORKLOADS; i++)
-			list[nw++] = &workload_table[i];
-	} else {
-		for (int i = 0; i < npos; i++) {
-			const struct workload *w = workload_find(pos[i]);
-			if (!w) {
-				fprintf(stderr, "harness suite: unknown workload '%s' (see `harness list`)\n", pos[i]);
-				return 2;
-			}
-			list[nw++] = w;
-		}
-	}
-
 	char out_path[4096];
 	if (o.out_path)
 		snprintf(out_path, sizeof(out_path), "%s", o.out_path);
 	else if (results_default_path("suite", out_path, sizeof(out_path)) < 0)
 		return 2;
-	struct wl_outcome *wo = calloc((size_t)nw, sizeof(*wo));
+	struct wl_outcome *wo = calloc((size_t)nw + 1, sizeof(*wo));
 	if (!wo) {
 		fprintf(stderr, "harness suite: out of memory\n");
 		return 2;
 	}
-	char inv_id[64] = "";
-	int done = 0, status = 0;
-	for (int i = 0; i < nw; i++) {
-		if (run_workload(&o, list[i], out_path, inv_id, sizeof(inv_id), &wo[done]) < 0) {
-			status = 2;              /* a setup error (message printed): stop */
-			break;
-		}
-		if (wo[done].failed_runs || wo[done].digest_mismatch)
-			status = 1;
-		done++;
-	}
-	if (done) {
-		if (o.json)
-			print_json(wo, done, out_path, inv_id, stdout);
-		else
-			print_table(wo, done, out_path, stdout);
-	}
+	int status = run_all(&o, list, nw, out_path, wo, &done);
 	for (int i = 0; i < done; i++) {
 		free(wo[i].labels);
 		free(wo[i].median);

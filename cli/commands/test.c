@@ -12,6 +12,58 @@
 #include "json.h"
 #include "paths.h"
 
+/* Count meson's test log (one JSON object per test and line). */
+static void count_results(const char *log, int *passed, int *failed, int *skipped)
+{
+	FILE *f = fopen(log, "r");
+	if (!f)
+		return;
+	char *line = NULL;
+	size_t cap = 0;
+	while (getline(&line, &cap, f) > 0) {
+		struct jv *v = jv_parse(line, NULL, 0);
+		const char *res = v ? jv_str(v, "result") : NULL;
+		if (res && (strcmp(res, "OK") == 0 || strcmp(res, "EXPECTEDFAIL") == 0))
+			(*passed)++;
+		else if (res && strcmp(res, "SKIP") == 0)
+			(*skipped)++;
+		else if (res)
+			(*failed)++;
+		jv_free(v);
+	}
+	free(line);
+	fclose(f);
+}
+
+/* meson test -C BUILD --print-errorlogs ARGS...; its exit status. */
+static int run_meson(int argc, char **argv)
+{
+	char *args[128];
+	int n = 0;
+	args[n++] = "meson";
+	args[n++] = "test";
+	args[n++] = "-C";
+	args[n++] = (char *)build_dir();
+	args[n++] = "--print-errorlogs";
+	for (int i = 1; i < argc && n < 126; i++)
+		args[n++] = argv[i];
+	args[n] = NULL;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		perror("harness test: fork");
+		return -1;
+	}
+	if (pid == 0) {
+		execvp(args[0], args);
+		fprintf(stderr, "harness test: cannot run meson: %s (apt-get install meson)\n", strerror(errno));
+		_exit(127);
+	}
+	int status = 0;
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
 static int cmd_test(int argc, char **argv)
 {
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
@@ -27,57 +79,15 @@ static int cmd_test(int argc, char **argv)
 	snprintf(log, sizeof(log), "%s/meson-logs/testlog.json", build_dir());
 	unlink(log);    /* never count a previous session's results */
 
-	char *args[128];
-	int n = 0;
-	args[n++] = "meson";
-	args[n++] = "test";
-	args[n++] = "-C";
-	args[n++] = (char *)build_dir();
-	args[n++] = "--print-errorlogs";
-	for (int i = 1; i < argc && n < 126; i++)
-		args[n++] = argv[i];
-	args[n] = NULL;
-
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0) {
-		perror("harness test: fork");
+	int meson_rc = run_meson(argc, argv);
+	if (meson_rc < 0)
 		return 2;
-	}
-	if (pid == 0) {
-		execvp(args[0], args);
-		fprintf(stderr, "harness test: cannot run meson: %s (apt-get install meson)\n", strerror(errno));
-		_exit(127);
-	}
-	int status = 0;
-	waitpid(pid, &status, 0);
-	int meson_rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--list") == 0)
 			return meson_rc;
 
 	int passed = 0, failed = 0, skipped = 0;
-	FILE *f = fopen(log, "r");
-	if (f) {
-		char *line = NULL;
-		size_t cap = 0;
-		while (getline(&line, &cap, f) > 0) {
-			struct jv *v = jv_parse(line, NULL, 0);
-			const char *res = v ? jv_str(v, "result") : NULL;
-			if (res) {
-				if (strcmp(res, "OK") == 0 || strcmp(res, "EXPECTEDFAIL") == 0)
-					passed++;
-				else if (strcmp(res, "SKIP") == 0)
-					skipped++;
-				else
-					failed++;
-			}
-			jv_free(v);
-		}
-		free(line);
-		fclose(f);
-	}
+	count_results(log, &passed, &failed, &skipped);
 	if (meson_rc != 0 && failed == 0)
 		failed = 1;     /* meson itself failed (build error, bad arguments) */
 	printf("%d passed, %d failed%s", passed, failed, skipped ? "" : "\n");

@@ -348,7 +348,7 @@ static void parse_result(struct run_outcome *r)
 		return;
 	}
 	r->result = jv_parse(line, perr, sizeof(perr));
-	if (!r->result || r->result->type != JV_OBJ)
+	if (!r->result || jv_type(r->result) != JV_OBJ)
 		snprintf(r->error, sizeof(r->error), "the workload's result line is not a JSON object: %s", perr);
 	else if (!jv_get(r->result, "ops") || !jv_get(r->result, "seconds"))
 		snprintf(r->error, sizeof(r->error), "the workload's result line lacks \"ops\" or \"seconds\"");
@@ -487,6 +487,39 @@ static double tv_s(struct timeval tv)
 	return (double)tv.tv_sec + (double)tv.tv_usec * 1e-6;
 }
 
+/* The core figures every record carries in "metrics" (schema 2). */
+static void add_core_metrics(const struct run *run, struct metrics *m)
+{
+	const struct run_outcome *r = &run->r;
+	const struct rusage *ru = &r->ru;
+	double secs = r->result ? jv_num(r->result, "seconds", NAN) : NAN;
+	if (run->inv->opts->cmd)
+		metrics_unsupported(m, "ops_per_sec", "ops/s", METRIC_HIGHER, "operations per second of the timed region",
+				    "--cmd runs report no operations");
+	else if (r->result && secs > 0)
+		metrics_add(m, "ops_per_sec", "ops/s", METRIC_HIGHER, "operations per second of the timed region, as the workload reports",
+			    run->ctx.ops / secs);
+	if (!r->started)
+		return;
+	if (r->result)
+		metrics_add(m, "timed_s", "s", METRIC_LOWER, "the workload's own timed seconds", secs);
+	metrics_add(m, "wall_s", "s", METRIC_LOWER, "wall time from the release of the child to its exit", r->wall_s);
+	metrics_add(m, "rusage_user_s", "s", METRIC_LOWER, "user CPU time of the whole process tree (rusage)", tv_s(ru->ru_utime));
+	metrics_add(m, "rusage_sys_s", "s", METRIC_LOWER, "system CPU time of the whole process tree (rusage)", tv_s(ru->ru_stime));
+	metrics_add(m, "rusage_maxrss_kib", "KiB", METRIC_LOWER, "peak resident set of the largest process (rusage)", (double)ru->ru_maxrss);
+	metrics_add(m, "rusage_minflt", "faults", METRIC_LOWER, "minor page faults of the whole process tree (rusage)", (double)ru->ru_minflt);
+	metrics_add(m, "rusage_majflt", "faults", METRIC_LOWER, "major page faults of the whole process tree (rusage)", (double)ru->ru_majflt);
+	metrics_add(m, "rusage_nvcsw", "switches", METRIC_NEITHER, "voluntary context switches (rusage)", (double)ru->ru_nvcsw);
+	metrics_add(m, "rusage_nivcsw", "switches", METRIC_NEITHER, "involuntary context switches (rusage)", (double)ru->ru_nivcsw);
+}
+
+static void core_metrics(const struct run *run, struct metrics *m)
+{
+	add_core_metrics(run, m);
+	for (int i = 0; i < m->n; i++)
+		m->m[i].core = true;        /* the summary shows them in its own columns */
+}
+
 /* What the summary keeps in memory of a counted run. */
 static void keep_summary(struct run *run, int vi, struct run_summary *s)
 {
@@ -524,6 +557,7 @@ static void record_run(struct run *run, int round_pos, bool warmup, int out_fd, 
 	struct jbuf rec;
 	jb_init(&rec);
 	record_begin(&rec, &rc);
+	core_metrics(run, &s->metrics);
 	for (int c = 0; c < N_COLLECTORS; c++)
 		if (run->attached[c] && collectors[c]->finish)
 			collectors[c]->finish(run->states[c], &run->ctx, &rec, &s->metrics);

@@ -1,10 +1,15 @@
 /* options.h - what the command line asked for, shared by run, ab, analyze
- * and suite.  Parsed once by options_parse(); each module validates the
- * fields it owns (counters, probes, sampler) in its collector's setup(). */
+ * and suite.  Parsed once by options_parse() with getopt_long from one
+ * option table, which also generates the usage text; a command adds its
+ * own options as a second table (struct opt_extra).  Each module validates
+ * the fields it owns (counters, probes, sampler) in its collector's
+ * setup(). */
 #ifndef HARNESS_OPTIONS_H
 #define HARNESS_OPTIONS_H
 
 #include <stdbool.h>
+#include <stdio.h>
+#include <getopt.h>
 
 #define OPT_MAX_LIST 32
 
@@ -42,13 +47,38 @@ struct run_opts {
 	bool quiet;                    /* no progress line */
 };
 
+/* One option of a table: --name (and -shortname), its argument as usage
+ * shows it ("=LIST", " N", "[=LIST]" or ""), and its help (lines after the
+ * first start with \n). */
+struct opt_row {
+	const char *name;
+	char shortname;
+	int has_arg;               /* no_argument, required_argument, optional_argument (getopt.h) */
+	const char *arg;
+	const char *help;
+};
+
+/* A command's own options: handle(ctx, index in rows, value or NULL)
+ * returns -1 after printing one error line. */
+struct opt_extra {
+	const struct opt_row *rows;
+	int n;
+	int (*handle)(void *ctx, int index, const char *value);
+	void *ctx;
+};
+
 /* Defaults for every field. */
 void options_init(struct run_opts *o);
 
-/* Parse argv[first..] into o.  Positional words go to *positional (at most
- * max_pos).  On a bad option prints one clear line to stderr and returns -1. */
+/* Parse argv[1..] into o (and extra's options, when given).  Positional
+ * words go to *positional (at most max_pos); what follows "--" is the
+ * workload's.  Returns 1 for --help; on a bad option prints one clear line
+ * to stderr and returns -1. */
 int options_parse(struct run_opts *o, int argc, char **argv, const char *subcommand,
-		  const char **positional, int max_pos, int *n_pos);
+		  const struct opt_extra *extra, const char **positional, int max_pos, int *n_pos);
+
+/* "options:" and a line per option of the table (and extra's first). */
+void options_usage(FILE *out, const struct opt_extra *extra);
 
 /* The thing to run, from the positional words: a registered workload or
  * --cmd.  Returns the workload name ("cmd" for --cmd), or NULL after one

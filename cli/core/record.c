@@ -67,7 +67,8 @@ static double tv_s(struct timeval tv)
 	return (double)tv.tv_sec + (double)tv.tv_usec * 1e-6;
 }
 
-void record_begin(struct jbuf *b, const struct record_core *c)
+/* What ran: the invocation, the host, the workload and the variant. */
+static void record_identity(struct jbuf *b, const struct record_core *c)
 {
 	const struct invocation *inv = c->inv;
 	const struct run_opts *o = inv->opts;
@@ -78,8 +79,7 @@ void record_begin(struct jbuf *b, const struct record_core *c)
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 
-	jb_obj_begin(b, NULL);
-	jb_int(b, "schema", 1);
+	jb_int(b, "schema", 2);
 	jb_str(b, "invocation", inv->id);
 	jb_str(b, "experiment", inv->experiment ? inv->experiment : "run");
 	jb_str(b, "time", when);
@@ -109,6 +109,11 @@ void record_begin(struct jbuf *b, const struct record_core *c)
 	}
 	jb_obj_end(b);
 	jb_str(b, "engine", o->engine ? o->engine : "native");
+}
+
+/* How it ended: status, exit, and which library answered malloc. */
+static void record_outcome(struct jbuf *b, const struct record_core *c)
+{
 	jb_int(b, "run", c->run_index);
 	jb_int(b, "round_position", c->round_position);
 	if (c->warmup)
@@ -132,11 +137,11 @@ void record_begin(struct jbuf *b, const struct record_core *c)
 	jb_bool(b, "verified", c->preload_verified);
 	jb_str(b, "malloc_from", c->malloc_from && c->malloc_from[0] ? c->malloc_from : NULL);
 	jb_obj_end(b);
-	if (!c->started) {
-		jb_null(b, "wall_s");
-		jb_null(b, "result");
-		return;           /* the object stays open for collectors and metrics */
-	}
+}
+
+/* What the core measured: wall time, the result line, rusage. */
+static void record_measures(struct jbuf *b, const struct record_core *c)
+{
 	jb_num(b, "wall_s", c->wall_s);
 	if (c->result) {
 		jb_value(b, "result", c->result);
@@ -160,6 +165,19 @@ void record_begin(struct jbuf *b, const struct record_core *c)
 	jb_int(b, "nvcsw", c->ru->ru_nvcsw);
 	jb_int(b, "nivcsw", c->ru->ru_nivcsw);
 	jb_obj_end(b);
+}
+
+void record_begin(struct jbuf *b, const struct record_core *c)
+{
+	jb_obj_begin(b, NULL);
+	record_identity(b, c);
+	record_outcome(b, c);
+	if (!c->started) {
+		jb_null(b, "wall_s");
+		jb_null(b, "result");
+		return;           /* the object stays open for collectors and metrics */
+	}
+	record_measures(b, c);
 }
 
 void record_end(struct jbuf *b, const struct metrics *m)

@@ -80,6 +80,8 @@ static int metric_names(const struct invocation *inv, const char **names, int ma
 		const struct metrics *ms = &inv->runs[i].metrics;
 		for (int k = 0; k < ms->n; k++) {
 			int j;
+			if (ms->m[k].core)
+				continue;       /* shown in the table's own columns */
 			for (j = 0; j < n; j++)
 				if (strcmp(names[j], ms->m[k].name) == 0)
 					break;
@@ -106,12 +108,86 @@ static const struct metric *metric_sample(const struct invocation *inv, int v, c
 
 /* ------------------------------------------------------------------- text */
 
+/* One variant's row: median [min .. max], ratio, RSS, faults, CPU. */
+static void print_variant(const struct invocation *inv, int v, int width, double *base, FILE *out)
+{
+	bool has_ops = !inv->opts->cmd;
+	char a[32], b[32], c[32], range[128], ratio[16];
+	int failed, ok = counts(inv, v, &failed);
+	double lo, hi, med = has_ops ? stat_field(inv, v, FIELD(ops_per_sec), &lo, &hi)
+				     : stat_field(inv, v, FIELD(wall_s), &lo, &hi);
+	if (v == 0)
+		*base = med;
+	snprintf(ratio, sizeof(ratio), "-");
+	if (ok == 0)
+		snprintf(range, sizeof(range), "all runs failed");
+	else if (has_ops)
+		snprintf(range, sizeof(range), "%.30s [%.30s .. %.30s]", si(med, a, 32), si(lo, b, 32), si(hi, c, 32));
+	else
+		snprintf(range, sizeof(range), "%.3f [%.3f .. %.3f]", med, lo, hi);
+	if (ok && !isnan(*base) && *base != 0)
+		snprintf(ratio, sizeof(ratio), "%.2fx", med / *base);
+	if (ok == 0)
+		fprintf(out, "  %-*s  %-26s  %-9s  %9s  %10s  %7s  %7s\n", width, inv->variants[v].label,
+			range, ratio, "-", "-", "-", "-");
+	else
+		fprintf(out, "  %-*s  %-26s  %-9s  %5.1f MiB  %10.0f  %7.3f  %7.3f\n", width,
+			inv->variants[v].label, range, ratio,
+			stat_field(inv, v, FIELD(maxrss_kb), NULL, NULL) / 1024.0,
+			stat_field(inv, v, FIELD(minflt), NULL, NULL), stat_field(inv, v, FIELD(user_s), NULL, NULL),
+			stat_field(inv, v, FIELD(sys_s), NULL, NULL));
+	if (failed)
+		fprintf(out, "  %-*s  ^ %d of %d runs failed: %s\n", width, "", failed, ok + failed,
+			first_error(inv, v));
+}
+
+/* One metric's row: the median per variant, then its unit or the reason. */
+static void print_metric(const struct invocation *inv, const char *name, int mw, FILE *out)
+{
+	const char *unit = "", *unsupported = NULL;
+	fprintf(out, "  %-*s", mw, name);
+	for (int v = 0; v < inv->n_variants; v++) {
+		const struct metric *m = metric_sample(inv, v, name);
+		double med, lo, hi;
+		variant_stat(inv, v, get_metric, name, &med, &lo, &hi);
+		if (m && m->status[0] && isnan(med)) {
+			unsupported = m->status;
+			fprintf(out, "  %16s", "n/a");
+			continue;
+		}
+		if (m)
+			unit = m->unit;
+		if (isnan(med))
+			fprintf(out, "  %16s", "-");
+		else
+			fprintf(out, "  %16.4g", med);
+	}
+	fprintf(out, "  %s\n", unsupported ? unsupported : unit);
+}
+
+static void print_metrics(const struct invocation *inv, FILE *out)
+{
+	const char *names[METRICS_MAX];
+	int nm = metric_names(inv, names, METRICS_MAX), mw = 6;
+	if (nm == 0)
+		return;
+	for (int k = 0; k < nm; k++)
+		if ((int)strlen(names[k]) > mw)
+			mw = (int)strlen(names[k]);
+	fprintf(out, "\n  %-*s", mw, "metric (median)");
+	for (int v = 0; v < inv->n_variants; v++)
+		fprintf(out, "  %16.16s", inv->variants[v].label);
+	fprintf(out, "  unit\n");
+	for (int k = 0; k < nm; k++)
+		print_metric(inv, names[k], mw, out);
+}
+
 void summary_print(const struct invocation *inv, FILE *out)
 {
 	const struct run_opts *o = inv->opts;
 	bool has_ops = !o->cmd;
-	char a[32], b[32], c[32];
 	int width = 9;
+	double base = NAN;
 	for (int v = 0; v < inv->n_variants; v++)
 		if ((int)strlen(inv->variants[v].label) > width)
 			width = (int)strlen(inv->variants[v].label);
@@ -125,79 +201,12 @@ void summary_print(const struct invocation *inv, FILE *out)
 	fprintf(out, "  %-*s  %-26s  %-9s  %9s  %10s  %7s  %7s\n", width, "variant",
 		has_ops ? "ops/s" : "wall time (s)", has_ops ? "ratio" : "time ratio",
 		"max RSS", "minor flt", "user s", "sys s");
-
-	double base = NAN;
-	for (int v = 0; v < inv->n_variants; v++) {
-		int failed, ok = counts(inv, v, &failed);
-		double lo, hi, med;
-		med = has_ops ? stat_field(inv, v, FIELD(ops_per_sec), &lo, &hi)
-			      : stat_field(inv, v, FIELD(wall_s), &lo, &hi);
-		if (v == 0)
-			base = med;
-		char range[128], ratio[16];
-		if (ok == 0) {
-			snprintf(range, sizeof(range), "all runs failed");
-			snprintf(ratio, sizeof(ratio), "-");
-		} else {
-			if (has_ops)
-				snprintf(range, sizeof(range), "%.30s [%.30s .. %.30s]", si(med, a, 32), si(lo, b, 32), si(hi, c, 32));
-			else
-				snprintf(range, sizeof(range), "%.3f [%.3f .. %.3f]", med, lo, hi);
-			if (isnan(base) || base == 0)
-				snprintf(ratio, sizeof(ratio), "-");
-			else
-				snprintf(ratio, sizeof(ratio), "%.2fx", med / base);
-		}
-		if (ok == 0)
-			fprintf(out, "  %-*s  %-26s  %-9s  %9s  %10s  %7s  %7s\n", width, inv->variants[v].label,
-				range, ratio, "-", "-", "-", "-");
-		else
-			fprintf(out, "  %-*s  %-26s  %-9s  %5.1f MiB  %10.0f  %7.3f  %7.3f\n", width,
-				inv->variants[v].label, range, ratio,
-				stat_field(inv, v, FIELD(maxrss_kb), NULL, NULL) / 1024.0,
-				stat_field(inv, v, FIELD(minflt), NULL, NULL), stat_field(inv, v, FIELD(user_s), NULL, NULL),
-				stat_field(inv, v, FIELD(sys_s), NULL, NULL));
-		if (failed)
-			fprintf(out, "  %-*s  ^ %d of %d runs failed: %s\n", width, "", failed, ok + failed,
-				first_error(inv, v));
-	}
+	for (int v = 0; v < inv->n_variants; v++)
+		print_variant(inv, v, width, &base, out);
 	if (inv->n_variants > 1)
 		fprintf(out, "\n  ratio: median of this variant / median of %s (%s is better)\n",
 			inv->variants[0].label, has_ops ? "higher" : "lower");
-
-	const char *names[METRICS_MAX];
-	int nm = metric_names(inv, names, METRICS_MAX);
-	if (nm > 0) {
-		int mw = 6;
-		for (int k = 0; k < nm; k++)
-			if ((int)strlen(names[k]) > mw)
-				mw = (int)strlen(names[k]);
-		fprintf(out, "\n  %-*s", mw, "metric (median)");
-		for (int v = 0; v < inv->n_variants; v++)
-			fprintf(out, "  %16.16s", inv->variants[v].label);
-		fprintf(out, "  unit\n");
-		for (int k = 0; k < nm; k++) {
-			const char *unit = "", *unsupported = NULL;
-			fprintf(out, "  %-*s", mw, names[k]);
-			for (int v = 0; v < inv->n_variants; v++) {
-				const struct metric *m = metric_sample(inv, v, names[k]);
-				double med, lo, hi;
-				variant_stat(inv, v, get_metric, names[k], &med, &lo, &hi);
-				if (m && m->status[0] && isnan(med)) {
-					unsupported = m->status;
-					fprintf(out, "  %16s", "n/a");
-				} else {
-					if (m)
-						unit = m->unit;
-					if (isnan(med))
-						fprintf(out, "  %16s", "-");
-					else
-						fprintf(out, "  %16.4g", med);
-				}
-			}
-			fprintf(out, "  %s\n", unsupported ? unsupported : unit);
-		}
-	}
+	print_metrics(inv, out);
 	fprintf(out, "\n  results appended to %s\n", inv->out_path);
 }
 

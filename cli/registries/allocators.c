@@ -203,9 +203,15 @@ int allocator_apply_knobs(const struct allocator_row *row, char *const *knobs, i
 	for (int k = 0; k < n; k++) {
 		const char *eq = strchr(knobs[k], '=');
 		size_t len = (size_t)(eq - knobs[k]);
-		if (row && row->conf_env && row_has_knob(row, knobs[k], len)) {
+		bool conf_itself = row && row->conf_env && strlen(row->conf_env) == len &&
+				   strncmp(row->conf_env, knobs[k], len) == 0;
+		if (row && row->conf_env && (conf_itself || row_has_knob(row, knobs[k], len))) {
+			/* --env MALLOC_CONF=... and table knobs end up in one variable */
 			size_t l = strlen(conf);
-			snprintf(conf + l, sizeof(conf) - l, "%s%.*s:%s", l ? "," : "", (int)len, knobs[k], eq + 1);
+			if (conf_itself)
+				snprintf(conf + l, sizeof(conf) - l, "%s%s", l ? "," : "", eq + 1);
+			else
+				snprintf(conf + l, sizeof(conf) - l, "%s%.*s:%s", l ? "," : "", (int)len, knobs[k], eq + 1);
 			continue;
 		}
 		char name[256];

@@ -5,6 +5,15 @@
  * library). */
 #include "probe.h"
 
+static const struct metric_def m_faults = {
+	"faults", "faults", METRIC_LOWER,
+	"user page faults of the workload (eBPF, exceptions:page_fault_user)",
+};
+static const struct metric_def m_faults_per_kop = {
+	"faults_per_kop", "/1K ops", METRIC_LOWER,
+	"user page faults per 1000 operations (eBPF)",
+};
+
 #ifdef HAVE_BPF
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +22,11 @@
 #include "variant.h"
 #include "probes.h"
 #include "faults.skel.h"
+
+static const struct metric_def m_superslab_faults = {
+	"superslab_faults", "faults", METRIC_LOWER,
+	"user page faults inside the allocator's own traced regions (eBPF + uprobes)",
+};
 
 struct faults_group {
 	struct faults_bpf *skel;
@@ -115,11 +129,11 @@ static void faults_report(void *g, const struct run_ctx *ctx, struct jbuf *b, st
 	}
 	jb_obj_end(b);
 
-	metrics_add(m, "faults", "faults", (double)c->total);
+	metric_set(m, &m_faults, (double)c->total);
 	if (ctx->ops > 0)
-		metrics_add(m, "faults_per_kop", "/1K ops", c->total * 1000.0 / ctx->ops);
+		metric_set(m, &m_faults_per_kop, c->total * 1000.0 / ctx->ops);
 	if (!f->superslab_why[0])
-		metrics_add(m, "superslab_faults", "faults", (double)c->region[FR_SUPERSLAB]);
+		metric_set(m, &m_superslab_faults, (double)c->region[FR_SUPERSLAB]);
 }
 
 static void faults_close(void *g)
@@ -130,7 +144,7 @@ static void faults_close(void *g)
 }
 #endif /* HAVE_BPF */
 
-static const char *const faults_metrics[] = { "faults", "faults_per_kop", NULL };
+static const struct metric_def *const faults_metrics[] = { &m_faults, &m_faults_per_kop, NULL };
 
 const struct probe_group_ops probe_faults_ops = {
 	.name = "faults", .metrics = faults_metrics,

@@ -23,7 +23,7 @@ struct probe_group_ops {
 	const char *name;
 	/* The metrics report() adds, NULL-ended: marked unsupported with the
 	 * reason when the group cannot load (or eBPF is not built in). */
-	const char *const *metrics;
+	const struct metric_def *const *metrics;
 	/* The functions below are NULL without eBPF in the build. */
 	/* Load and attach for this tgid.  NULL with a one-line reason in why
 	 * when the group cannot run here. */

@@ -5,6 +5,15 @@
  * /proc/vmstat thp_fault_alloc / thp_fault_fallback deltas over the run. */
 #include "probe.h"
 
+static const struct metric_def m_thp_pages = {
+	"thp_pages", "pages", METRIC_NEITHER,
+	"transparent huge pages (order-9 folios) allocated for the workload (eBPF)",
+};
+static const struct metric_def m_anon_huge_kib_peak = {
+	"anon_huge_kib_peak", "KiB", METRIC_NEITHER,
+	"peak AnonHugePages of the workload (/proc/PID/smaps_rollup, every 100 ms)",
+};
+
 #ifdef HAVE_BPF
 #include <errno.h>
 #include <stdio.h>
@@ -119,11 +128,11 @@ static void thp_report(void *g, const struct run_ctx *ctx, struct jbuf *b, struc
 		jb_int(b, "last_kib", t->huge_kb_last);
 		jb_int(b, "samples", t->samples);
 		jb_str(b, "source", "/proc/PID/smaps_rollup, sampled every 100 ms while the workload runs");
-		metrics_add(m, "anon_huge_kib_peak", "KiB", (double)t->huge_kb_peak);
+		metric_set(m, &m_anon_huge_kib_peak, (double)t->huge_kb_peak);
 	} else {
 		const char *why = "unavailable: the workload ended before the first 100 ms sample of /proc/PID/smaps_rollup";
 		jb_str(b, "status", why);
-		metrics_unsupported(m, "anon_huge_kib_peak", why);
+		metric_unsupported(m, &m_anon_huge_kib_peak, why);
 	}
 	jb_obj_end(b);
 
@@ -138,7 +147,7 @@ static void thp_report(void *g, const struct run_ctx *ctx, struct jbuf *b, struc
 	}
 	jb_obj_end(b);
 
-	metrics_add(m, "thp_pages", "pages", (double)c->large_allocs[9]);
+	metric_set(m, &m_thp_pages, (double)c->large_allocs[9]);
 }
 
 static void thp_close(void *g)
@@ -149,7 +158,7 @@ static void thp_close(void *g)
 }
 #endif /* HAVE_BPF */
 
-static const char *const thp_metrics[] = { "thp_pages", "anon_huge_kib_peak", NULL };
+static const struct metric_def *const thp_metrics[] = { &m_thp_pages, &m_anon_huge_kib_peak, NULL };
 
 const struct probe_group_ops probe_thp_ops = {
 	.name = "thp", .metrics = thp_metrics,

@@ -4,6 +4,15 @@
  * not from the workload's memory-map changes; the record keeps them. */
 #include "probe.h"
 
+static const struct metric_def m_tlb_flushes = {
+	"tlb_flushes", "flushes", METRIC_LOWER,
+	"TLB flushes of the workload except task switches (eBPF, tlb:tlb_flush)",
+};
+static const struct metric_def m_tlb_flushes_per_kop = {
+	"tlb_flushes_per_kop", "/1K ops", METRIC_LOWER,
+	"TLB flushes except task switches per 1000 operations (eBPF)",
+};
+
 #ifdef HAVE_BPF
 #include <errno.h>
 #include <stdio.h>
@@ -46,9 +55,9 @@ static void tlb_report(void *g, const struct run_ctx *ctx, struct jbuf *b, struc
 	jb_int(b, "flushes", (long long)all);
 	jb_int(b, "flushes_except_task_switch", (long long)mm);
 
-	metrics_add(m, "tlb_flushes", "flushes", (double)mm);
+	metric_set(m, &m_tlb_flushes, (double)mm);
 	if (ctx->ops > 0)
-		metrics_add(m, "tlb_flushes_per_kop", "/1K ops", mm * 1000.0 / ctx->ops);
+		metric_set(m, &m_tlb_flushes_per_kop, mm * 1000.0 / ctx->ops);
 }
 
 static void tlb_close(void *g)
@@ -57,7 +66,7 @@ static void tlb_close(void *g)
 }
 #endif /* HAVE_BPF */
 
-static const char *const tlb_metrics[] = { "tlb_flushes", "tlb_flushes_per_kop", NULL };
+static const struct metric_def *const tlb_metrics[] = { &m_tlb_flushes, &m_tlb_flushes_per_kop, NULL };
 
 const struct probe_group_ops probe_tlb_ops = {
 	.name = "tlb", .metrics = tlb_metrics,

@@ -3,6 +3,27 @@
  * anonymous RSS from kmem:rss_stat (probes/vm.bpf.c). */
 #include "probe.h"
 
+static const struct metric_def m_mmap_calls = {
+	"mmap_calls", "calls", METRIC_LOWER,
+	"mmap calls of the workload (eBPF, syscalls tracepoints)",
+};
+static const struct metric_def m_munmap_calls = {
+	"munmap_calls", "calls", METRIC_LOWER,
+	"munmap calls of the workload (eBPF)",
+};
+static const struct metric_def m_madvise_calls = {
+	"madvise_calls", "calls", METRIC_LOWER,
+	"madvise calls of the workload (eBPF)",
+};
+static const struct metric_def m_brk_calls = {
+	"brk_calls", "calls", METRIC_LOWER,
+	"brk calls of the workload (eBPF)",
+};
+static const struct metric_def m_peak_anon_rss_kib = {
+	"peak_anon_rss_kib", "KiB", METRIC_LOWER,
+	"peak anonymous RSS of the workload (eBPF, kmem:rss_stat)",
+};
+
 #ifdef HAVE_BPF
 #include <errno.h>
 #include <stdio.h>
@@ -75,14 +96,14 @@ static void vm_report(void *g, const struct run_ctx *ctx, struct jbuf *b, struct
 	jb_int(b, "rss_stat_events", (long long)c->rss_events);
 	jb_int(b, "forks_followed", (long long)((struct vm_bpf *)g)->bss->followed_forks);
 
-	metrics_add(m, "mmap_calls", "calls", (double)c->calls[VC_MMAP]);
-	metrics_add(m, "munmap_calls", "calls", (double)c->calls[VC_MUNMAP]);
-	metrics_add(m, "madvise_calls", "calls", (double)c->calls[VC_MADVISE]);
-	metrics_add(m, "brk_calls", "calls", (double)c->calls[VC_BRK]);
+	metric_set(m, &m_mmap_calls, (double)c->calls[VC_MMAP]);
+	metric_set(m, &m_munmap_calls, (double)c->calls[VC_MUNMAP]);
+	metric_set(m, &m_madvise_calls, (double)c->calls[VC_MADVISE]);
+	metric_set(m, &m_brk_calls, (double)c->calls[VC_BRK]);
 	if (c->rss_events)
-		metrics_add(m, "peak_anon_rss_kib", "KiB", c->peak_anon_bytes / 1024.0);
+		metric_set(m, &m_peak_anon_rss_kib, c->peak_anon_bytes / 1024.0);
 	else
-		metrics_unsupported(m, "peak_anon_rss_kib", "no kmem:rss_stat event for the workload");
+		metric_unsupported(m, &m_peak_anon_rss_kib, "no kmem:rss_stat event for the workload");
 }
 
 static void vm_close(void *g)
@@ -91,7 +112,7 @@ static void vm_close(void *g)
 }
 #endif /* HAVE_BPF */
 
-static const char *const vm_metrics[] = { "mmap_calls", "munmap_calls", "madvise_calls", "brk_calls", "peak_anon_rss_kib", NULL };
+static const struct metric_def *const vm_metrics[] = { &m_mmap_calls, &m_munmap_calls, &m_madvise_calls, &m_brk_calls, &m_peak_anon_rss_kib, NULL };
 
 const struct probe_group_ops probe_vm_ops = {
 	.name = "vm", .metrics = vm_metrics,

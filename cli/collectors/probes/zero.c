@@ -3,6 +3,19 @@
  * method is written in the record and in README.md, eBPF probes). */
 #include "probe.h"
 
+static const struct metric_def m_zeroed_kib = {
+	"zeroed_kib", "KiB", METRIC_LOWER,
+	"memory the kernel zeroed for the workload (eBPF, mm_page_alloc with __GFP_ZERO)",
+};
+static const struct metric_def m_zeroed_kib_per_kop = {
+	"zeroed_kib_per_kop", "KiB/1K ops", METRIC_LOWER,
+	"memory the kernel zeroed per 1000 operations (eBPF)",
+};
+static const struct metric_def m_zero_time_est_ms = {
+	"zero_time_est_ms", "ms (estimate)", METRIC_LOWER,
+	"ESTIMATE (upper bound) of the kernel time spent zeroing pages (eBPF)",
+};
+
 #ifdef HAVE_BPF
 #include <errno.h>
 #include <stdio.h>
@@ -51,13 +64,13 @@ static void zero_report(void *g, const struct run_ctx *ctx, struct jbuf *b, stru
 		jb_num(b, "total_ms", total_ms);
 	jb_obj_end(b);
 
-	metrics_add(m, "zeroed_kib", "KiB", bytes / 1024);
+	metric_set(m, &m_zeroed_kib, bytes / 1024);
 	if (ctx->ops > 0)
-		metrics_add(m, "zeroed_kib_per_kop", "KiB/1K ops", bytes / 1024 * 1000.0 / ctx->ops);
+		metric_set(m, &m_zeroed_kib_per_kop, bytes / 1024 * 1000.0 / ctx->ops);
 	if (have)
-		metrics_add(m, "zero_time_est_ms", "ms (estimate)", total_ms);
+		metric_set(m, &m_zero_time_est_ms, total_ms);
 	else
-		metrics_unsupported(m, "zero_time_est_ms", "no timed fault/allocation pair to estimate from");
+		metric_unsupported(m, &m_zero_time_est_ms, "no timed fault/allocation pair to estimate from");
 }
 
 static void zero_close(void *g)
@@ -66,7 +79,7 @@ static void zero_close(void *g)
 }
 #endif /* HAVE_BPF */
 
-static const char *const zero_metrics[] = { "zeroed_kib", "zeroed_kib_per_kop", "zero_time_est_ms", NULL };
+static const struct metric_def *const zero_metrics[] = { &m_zeroed_kib, &m_zeroed_kib_per_kop, &m_zero_time_est_ms, NULL };
 
 const struct probe_group_ops probe_zero_ops = {
 	.name = "zero", .metrics = zero_metrics,
