@@ -239,15 +239,9 @@ static void split_instructions(const struct callgrind_totals *t, const struct ru
 		metric_set(m, &class_defs[c], cls[c] / ctx->ops);
 }
 
-static void cachegrind_finish(void *state, const struct run_ctx *ctx, struct jbuf *rec, struct metrics *m)
+/* How the figures were made: tool, version, options, region. */
+static void write_setup(const struct cachegrind_state *s, struct jbuf *rec)
 {
-	struct cachegrind_state *s = state;
-	struct callgrind_totals t;
-	char err[256];
-	bool per_op = ctx->ops > 0;
-	const struct metric_def *defs = per_op ? per_op_defs : total_defs;
-
-	jb_obj_begin(rec, "cachegrind");
 	jb_bool(rec, "simulated", true);
 	jb_str(rec, "tool", "callgrind");
 	jb_str(rec, "valgrind", s->version);
@@ -260,6 +254,18 @@ static void cachegrind_finish(void *state, const struct run_ctx *ctx, struct jbu
 		: "every call of the workload's timed_region* functions and what they call");
 	jb_str(rec, "note", "figures are from valgrind's simulation; wall_s, seconds and ops/s of this run are "
 			    "under valgrind (tens of times slower) and not comparable with native runs");
+}
+
+static void cachegrind_finish(void *state, const struct run_ctx *ctx, struct jbuf *rec, struct metrics *m)
+{
+	struct cachegrind_state *s = state;
+	struct callgrind_totals t;
+	char err[256];
+	bool per_op = ctx->ops > 0;
+	const struct metric_def *defs = per_op ? per_op_defs : total_defs;
+
+	jb_obj_begin(rec, "cachegrind");
+	write_setup(s, rec);
 
 	int rc = read_totals(s, &t, err, sizeof(err));
 	bool found[9];

@@ -254,34 +254,43 @@ static void verify_preload(const struct variant *v, struct run_outcome *r)
 /* "run 3/5  jemalloc": what the progress line shows during a run. */
 static char progress_label[200];
 
+/* When each collector that ticks is due next (INFINITY: never). */
+static void first_ticks(void **states, double t0, double *next_tick)
+{
+	for (int c = 0; c < N_COLLECTORS; c++) {
+		next_tick[c] = INFINITY;
+		if (states[c] && collectors[c]->tick && collectors[c]->tick_ms > 0)
+			next_tick[c] = t0 + collectors[c]->tick_ms / 1000.0;
+	}
+}
+
+/* Tick the collectors that are due; returns when the next one is. */
+static double tick_due(void **states, struct run_ctx *ctx, double *next_tick, double now, double t0)
+{
+	double wake = INFINITY;
+	for (int c = 0; c < N_COLLECTORS; c++) {
+		if (now >= next_tick[c]) {
+			collectors[c]->tick(states[c], ctx, now - t0);
+			next_tick[c] = now + collectors[c]->tick_ms / 1000.0;
+		}
+		if (next_tick[c] < wake)
+			wake = next_tick[c];
+	}
+	return wake;
+}
+
 static void wait_child(const struct invocation *inv, struct run_ctx *ctx, void **states,
 		       struct run_outcome *r, double t0)
 {
 	const struct run_opts *o = inv->opts;
 	int pidfd = (int)syscall(SYS_pidfd_open, ctx->pid, 0);
-	int tick_ms = 0;
-	double next_tick[N_COLLECTORS];
-	for (int c = 0; c < N_COLLECTORS; c++) {
-		next_tick[c] = INFINITY;
-		if (states[c] && collectors[c]->tick && collectors[c]->tick_ms > 0) {
-			next_tick[c] = t0 + collectors[c]->tick_ms / 1000.0;
-			if (!tick_ms || collectors[c]->tick_ms < tick_ms)
-				tick_ms = collectors[c]->tick_ms;
-		}
-	}
+	double next_tick[MAX_COLLECTORS];
+	first_ticks(states, t0, next_tick);
 	bool stderr_tty = isatty(STDERR_FILENO) && !o->quiet;
 	double next_progress = t0;
 	for (;;) {
 		double now = now_s();
-		double wake = INFINITY;
-		for (int c = 0; c < N_COLLECTORS; c++) {
-			if (now >= next_tick[c]) {
-				collectors[c]->tick(states[c], ctx, now - t0);
-				next_tick[c] = now + collectors[c]->tick_ms / 1000.0;
-			}
-			if (next_tick[c] < wake)
-				wake = next_tick[c];
-		}
+		double wake = tick_due(states, ctx, next_tick, now, t0);
 		if (o->timeout_s > 0 && now - t0 > o->timeout_s) {
 			kill(-ctx->pid, SIGKILL);
 			kill(ctx->pid, SIGKILL);
