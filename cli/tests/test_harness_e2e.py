@@ -175,6 +175,22 @@ class Harness(unittest.TestCase):
         self.assertNotIn("value", m["ops_per_sec"])
         self.assertEqual(m["ops_per_sec"]["better"], "higher")
 
+    def test_alloc_stats_travel_without_files(self):
+        if "hakmem" not in installed_allocators():
+            self.skipTest("HAKMEM is not built in this tree")
+        before = {f for f in os.listdir("/tmp") if f.startswith("harness-stats")}
+        self.run_ok("run", "random_mixed", "--alloc=hakmem,glibc", "--alloc-stats", "--runs", "1", "--warmup", "0",
+                    "--out", self.out, "--", *SMALL_ARGS["random_mixed"])
+        recs = {r["variant"]: r for r in records(self.out)}
+        st = recs["hakmem"]["allocator_stats"]
+        self.assertEqual(st["allocator"], "hakmem")
+        self.assertEqual(st["pid"] > 0, True)
+        # glibc's registry row has no stats interface: nothing is attached
+        self.assertNotIn("allocator_stats", recs["glibc"])
+        self.assertNotIn("allocator_stats_error", recs["glibc"])
+        after = {f for f in os.listdir("/tmp") if f.startswith("harness-stats")}
+        self.assertEqual(after - before, set())
+
     def test_cmd_output_digest_is_recorded(self):
         self.run_ok("run", "--cmd", "echo hello", "--alloc=glibc", "--runs", "2", "--warmup", "0", "--out", self.out)
         digests = {r["output_digest"] for r in records(self.out)}
