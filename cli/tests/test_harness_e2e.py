@@ -150,6 +150,47 @@ class Harness(unittest.TestCase):
         self.assertFalse(r["preload"]["verified"])
         self.assertIn("allocator not loaded", r["error"])
 
+    def test_schema2_metrics_carry_unit_direction_and_description(self):
+        self.run_ok("run", "random_mixed", "--alloc=glibc", "--runs", "1", "--warmup", "0",
+                    "--out", self.out, "--", *SMALL_ARGS["random_mixed"])
+        r = records(self.out)[0]
+        self.assertEqual(r["schema"], 2)
+        m = r["metrics"]
+        want = {"ops_per_sec": "higher", "timed_s": "lower", "wall_s": "lower", "rusage_user_s": "lower",
+                "rusage_sys_s": "lower", "rusage_maxrss_kib": "lower", "rusage_minflt": "lower",
+                "rusage_majflt": "lower", "rusage_nvcsw": "neither", "rusage_nivcsw": "neither"}
+        for name, better in want.items():
+            self.assertEqual(m[name]["better"], better, name)
+            self.assertTrue(m[name]["unit"] and m[name]["desc"], name)
+        self.assertAlmostEqual(m["ops_per_sec"]["value"], r["ops_per_sec"], delta=r["ops_per_sec"] * 1e-9)
+        self.assertEqual(m["rusage_minflt"]["value"], r["rusage"]["minflt"])
+        self.assertEqual(m["timed_s"]["value"], r["seconds"])
+        # a benchmark's stdout holds its timings: no output_digest for it
+        self.assertIsNone(r["output_digest"])
+
+    def test_cmd_has_no_ops_per_sec(self):
+        self.run_ok("run", "--cmd", "true", "--alloc=glibc", "--runs", "1", "--warmup", "0", "--out", self.out)
+        m = records(self.out)[0]["metrics"]
+        self.assertTrue(m["ops_per_sec"]["status"].startswith("not supported: "))
+        self.assertNotIn("value", m["ops_per_sec"])
+        self.assertEqual(m["ops_per_sec"]["better"], "higher")
+
+    def test_alloc_stats_travel_without_files(self):
+        if "hakmem" not in installed_allocators():
+            self.skipTest("HAKMEM is not built in this tree")
+        before = {f for f in os.listdir("/tmp") if f.startswith("harness-stats")}
+        self.run_ok("run", "random_mixed", "--alloc=hakmem,glibc", "--alloc-stats", "--runs", "1", "--warmup", "0",
+                    "--out", self.out, "--", *SMALL_ARGS["random_mixed"])
+        recs = {r["variant"]: r for r in records(self.out)}
+        st = recs["hakmem"]["allocator_stats"]
+        self.assertEqual(st["allocator"], "hakmem")
+        self.assertEqual(st["pid"] > 0, True)
+        # glibc's registry row has no stats interface: nothing is attached
+        self.assertNotIn("allocator_stats", recs["glibc"])
+        self.assertNotIn("allocator_stats_error", recs["glibc"])
+        after = {f for f in os.listdir("/tmp") if f.startswith("harness-stats")}
+        self.assertEqual(after - before, set())
+
     def test_cmd_output_digest_is_recorded(self):
         self.run_ok("run", "--cmd", "echo hello", "--alloc=glibc", "--runs", "2", "--warmup", "0", "--out", self.out)
         digests = {r["output_digest"] for r in records(self.out)}

@@ -1,4 +1,4 @@
-/* test_json.c - the JSON writer and reader: round trips, escapes, errors. */
+/* test_json.c - the JSON writer and reader (over jansson): round trips, escapes, errors. */
 #include <math.h>
 #include <string.h>
 
@@ -23,7 +23,9 @@ int main(void)
 	jb_obj_begin(&b, NULL);
 	jb_obj_end(&b);
 	jb_arr_end(&b);
-	jb_raw(&b, "raw", "{\"x\":[1,2]}");
+	struct jv *nested = jv_parse("{\"x\":[1,2]}", NULL, 0);
+	jb_value(&b, "raw", nested);        /* a parsed sub-tree copied in (a workload's result) */
+	jv_free(nested);
 	jb_obj_end(&b);
 	CHECK("writer did not fail", !b.oom);
 
@@ -35,9 +37,9 @@ int main(void)
 		CHECK("number", jv_num(v, "n", 0) == 1.5);
 		CHECK("big number", jv_num(v, "big", 0) == 1e20);
 		CHECK("negative int", jv_num(v, "i", 0) == -42);
-		CHECK("NaN is written as null", jv_get(v, "nan")->type == JV_NULL);
-		CHECK("bool", jv_get(v, "t")->type == JV_BOOL && jv_get(v, "t")->b);
-		CHECK("dotted path into raw", jv_get(v, "raw.x") && jv_get(v, "raw.x")->type == JV_ARR);
+		CHECK("NaN is written as null", jv_get(v, "nan") && jv_type(jv_get(v, "nan")) == JV_NULL);
+		CHECK("bool", jv_type(jv_get(v, "t")) == JV_BOOL && jv_bool(jv_get(v, "t")));
+		CHECK("dotted path into raw", jv_get(v, "raw.x") && jv_type(jv_get(v, "raw.x")) == JV_ARR && jv_len(jv_get(v, "raw.x")) == 2);
 		CHECK("missing key gives default", jv_num(v, "nope", 7) == 7);
 
 		struct jbuf c;
@@ -57,12 +59,13 @@ int main(void)
 		jv_free(x);
 	}
 	struct jv *u = jv_parse("\"caf\\u00e9\"", err, sizeof(err));
-	CHECK("\\u escape decodes to UTF-8", u && strcmp(u->str, "caf\xc3\xa9") == 0);
+	CHECK("\\u escape decodes to UTF-8", u && strcmp(jv_as_str(u), "caf\xc3\xa9") == 0);
 	jv_free(u);
 
 	struct metrics ms = { 0 };
-	metrics_add(&ms, "faults_per_kop", "/1K ops", 2.5);
-	metrics_unsupported(&ms, "cycles_per_op", "no hardware PMU on this machine (ENOENT)");
+	metrics_add(&ms, "faults_per_kop", "/1K ops", METRIC_LOWER, "faults per 1000 operations", 2.5);
+	metrics_unsupported(&ms, "cycles_per_op", "/op", METRIC_LOWER, "cycles per operation",
+			    "no hardware PMU on this machine (ENOENT)");
 	jb_init(&b);
 	jb_obj_begin(&b, NULL);
 	metrics_json(&ms, &b);
@@ -71,6 +74,13 @@ int main(void)
 	CHECK("metric value", v && jv_num(v, "metrics.faults_per_kop.value", 0) == 2.5);
 	CHECK("unsupported metric has a status and no value",
 	      v && jv_str(v, "metrics.cycles_per_op.status") && !jv_get(v, "metrics.cycles_per_op.value"));
+	/* schema 2: every metric, measured or not, says its unit, direction and meaning */
+	CHECK("metric carries unit, better and desc",
+	      v && jv_str(v, "metrics.faults_per_kop.unit") && strcmp(jv_str(v, "metrics.faults_per_kop.better"), "lower") == 0 &&
+	      strcmp(jv_str(v, "metrics.faults_per_kop.desc"), "faults per 1000 operations") == 0);
+	CHECK("unsupported metric carries unit, better and desc",
+	      v && strcmp(jv_str(v, "metrics.cycles_per_op.unit"), "/op") == 0 &&
+	      jv_str(v, "metrics.cycles_per_op.better") && jv_str(v, "metrics.cycles_per_op.desc"));
 	jv_free(v);
 	jb_free(&b);
 	return check_summary();

@@ -155,12 +155,12 @@ int main(int argc, char **argv)
 	int nt = 0, nk = 0;
 	double last = -1;
 	int increasing = 1;
-	for (const struct jv *e = t ? t->child : NULL; e; e = e->next, nt++) {
-		increasing &= e->num > last;
-		last = e->num;
+	for (size_t i = 0; i < jv_len(t); i++, nt++) {
+		double x = jv_as_num(jv_at(t, i), -1);
+		increasing &= x > last;
+		last = x;
 	}
-	for (const struct jv *e = k ? k->child : NULL; e; e = e->next)
-		nk++;
+	nk = (int)jv_len(k);
 	CHECK("series has one time per value", nt == nk);
 	CHECK("series has the samples of ~1.5 s at 5 ms", nt > 100 && nt <= SERIES_MAX_STORED);
 	CHECK("times increase", increasing);

@@ -1,0 +1,106 @@
+/* test.c - `harness test`: run every test with meson, then print one
+ * final line "N passed, N failed[, N skipped]" counted from meson's test
+ * log.  Exit 0 only when no test failed and at least one ran. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "json.h"
+#include "paths.h"
+
+/* Count meson's test log (one JSON object per test and line). */
+static void count_results(const char *log, int *passed, int *failed, int *skipped)
+{
+	FILE *f = fopen(log, "r");
+	if (!f)
+		return;
+	char *line = NULL;
+	size_t cap = 0;
+	while (getline(&line, &cap, f) > 0) {
+		struct jv *v = jv_parse(line, NULL, 0);
+		const char *res = v ? jv_str(v, "result") : NULL;
+		if (res && (strcmp(res, "OK") == 0 || strcmp(res, "EXPECTEDFAIL") == 0))
+			(*passed)++;
+		else if (res && strcmp(res, "SKIP") == 0)
+			(*skipped)++;
+		else if (res)
+			(*failed)++;
+		jv_free(v);
+	}
+	free(line);
+	fclose(f);
+}
+
+/* meson test -C BUILD --print-errorlogs ARGS...; its exit status. */
+static int run_meson(int argc, char **argv)
+{
+	char *args[128];
+	int n = 0;
+	args[n++] = "meson";
+	args[n++] = "test";
+	args[n++] = "-C";
+	args[n++] = (char *)build_dir();
+	args[n++] = "--print-errorlogs";
+	for (int i = 1; i < argc && n < 126; i++)
+		args[n++] = argv[i];
+	args[n] = NULL;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		perror("harness test: fork");
+		return -1;
+	}
+	if (pid == 0) {
+		execvp(args[0], args);
+		fprintf(stderr, "harness test: cannot run meson: %s (apt-get install meson)\n", strerror(errno));
+		_exit(127);
+	}
+	int status = 0;
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+static int cmd_test(int argc, char **argv)
+{
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		printf("usage: harness test [MESON_TEST_ARGS...]\n\n"
+		       "Runs `meson test` in the build directory (the launcher has just built it),\n"
+		       "shows the logs of failing tests, and ends with one line\n"
+		       "'N passed, N failed[, N skipped]'. Extra arguments go to meson test\n"
+		       "(test names, --suite NAME, --repeat N, ...).\n\n"
+		       "EXAMPLES\n  ./harness test\n  ./harness test --suite allocator\n  ./harness test --list\n");
+		return 0;
+	}
+	char log[4096];
+	snprintf(log, sizeof(log), "%s/meson-logs/testlog.json", build_dir());
+	unlink(log);    /* never count a previous session's results */
+
+	int meson_rc = run_meson(argc, argv);
+	if (meson_rc < 0)
+		return 2;
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--list") == 0)
+			return meson_rc;
+
+	int passed = 0, failed = 0, skipped = 0;
+	count_results(log, &passed, &failed, &skipped);
+	if (meson_rc != 0 && failed == 0)
+		failed = 1;     /* meson itself failed (build error, bad arguments) */
+	printf("%d passed, %d failed%s", passed, failed, skipped ? "" : "\n");
+	if (skipped)
+		printf(", %d skipped\n", skipped);
+	if (passed + failed == 0) {
+		fprintf(stderr, "harness test: no test ran\n");
+		return 1;
+	}
+	return failed ? 1 : 0;
+}
+
+const struct command command_test = {
+	"test", cmd_test,
+	"build and run every test (meson test); ends with 'N passed, N failed'",
+};

@@ -1,0 +1,48 @@
+/* engine.h - runs one invocation: every variant (variant.h), interleaved
+ * round by round (A B C A B C ...), each run measured by the core and by
+ * the enabled collectors (collector.h), one JSON record appended per
+ * counted run (record.h).  run, ab, analyze and suite are thin layers over
+ * this. */
+#ifndef HARNESS_ENGINE_H
+#define HARNESS_ENGINE_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "metrics.h"
+#include "options.h"
+#include "variant.h"
+
+/* The part of each counted run the summary needs (the full record is in
+ * the results file). */
+struct run_summary {
+	int variant;
+	int run_index;
+	bool ok;
+	char error[256];
+	double ops, ops_per_sec, seconds, wall_s;
+	double user_s, sys_s, maxrss_kb, minflt, majflt, nvcsw, nivcsw;
+	char output_digest[80];    /* the workload's "output_digest", "" when none */
+	struct metrics metrics;
+};
+
+struct invocation {
+	const struct run_opts *opts;
+	const char *experiment;    /* "run", "ab", "analyze", "suite": recorded */
+	const char *name;          /* workload name, or "cmd" */
+	struct variant *variants;
+	int n_variants;
+	struct run_summary *runs;  /* filled by engine_run */
+	int n_runs;
+	char out_path[PATH_MAX];   /* chosen by engine_run when opts->out_path is NULL */
+	char id[64];               /* invocation id, recorded in every record */
+};
+
+/* Runs every variant opts->warmup + opts->runs times, interleaved; appends
+ * one record per counted run to inv->out_path.  Returns 0 when every run
+ * succeeded, 1 when some failed (they are recorded), -1 on a setup error
+ * (message printed). */
+int engine_run(struct invocation *inv);
+void invocation_free(struct invocation *inv);
+
+#endif

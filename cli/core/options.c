@@ -1,0 +1,341 @@
+/* options.c - the command-line options shared by run, ab, analyze and
+ * suite (see options.h): one table, from which getopt_long's option array
+ * and the usage text are both generated.  Every error is one line naming
+ * the option and what it accepts. */
+#include "options.h"
+#include "workloads.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+	O_ALLOC = 1000, O_RUNS, O_WARMUP, O_THREADS, O_ENV, O_CMD, O_COUNTERS, O_ENGINE, O_PROBES,
+	O_REQUIRE_PROBES, O_SAMPLE_MS, O_ALLOC_STATS, O_TIMEOUT, O_SEED, O_SHUFFLE, O_OUT, O_JSON, O_QUIET,
+	O_EXTRA = 2000,          /* + index in the command's own table */
+};
+
+/* The probe groups, from the list probes/meson.build generates (the
+ * probes collector validates --probes itself). */
+#define PROBE(name) " " #name
+static const char probe_groups[] =
+#include "probes_list.h"
+	;
+
+/* The shared options, in the order usage lists them. */
+static const struct opt_row shared_rows[] = {
+	{ "alloc", 0, required_argument, "=LIST", "allocators to compare (the first is the baseline of the ratios)" },
+	{ "runs", 0, required_argument, " N", "counted runs per variant (default 5; suite: 3)" },
+	{ "warmup", 0, required_argument, " N", "uncounted warm-up runs per variant (default 1)" },
+	{ "threads", 0, required_argument, " N[,N...]", "thread counts for multi-threaded workloads (a sweep)" },
+	{ "env", 0, required_argument, " NAME=VALUE", "set an environment variable or an allocator knob in every run" },
+	{ "cmd", 0, required_argument, " 'COMMAND'", "measure any program instead of a workload (run by /bin/sh -c)" },
+	{ "counters", 0, optional_argument, "[=LIST]", "perf counters by libpfm4/perf name (bare: the default set)" },
+	{ "engine", 0, required_argument, "=E", "native (default) or cachegrind (simulated, deterministic counts)" },
+	{ "probes", 0, optional_argument, "[=LIST]", "eBPF probe groups: all, or a comma list of"
+#include "probes_list.h"
+	},
+	{ "require-probes", 0, no_argument, "", "fail instead of running without a probe group that cannot load" },
+	{ "sample-ms", 0, required_argument, " N", "sample RSS every N ms while the workload runs" },
+	{ "alloc-stats", 0, no_argument, "", "attach the allocator's own statistics to each record (allocators\n"
+	  "whose registry row has a stats interface; slows the allocator:\nuse such runs for the counts, not the speed)" },
+	{ "timeout", 0, required_argument, " S", "kill a run after S seconds (default 600; 0 = never)" },
+	{ "seed", 0, required_argument, " N", "seed of the shuffled round order" },
+	{ "shuffle", 0, no_argument, "", "randomise the variant order inside each round (always on in ab, analyze)" },
+	{ "out", 0, required_argument, " FILE", "append records to FILE (default results/<time>-<workload>.jsonl)" },
+	{ "json", 0, no_argument, "", "print the summary as JSON on stdout" },
+	{ "quiet", 'q', no_argument, "", "no progress line" },
+};
+#undef PROBE
+#define N_SHARED ((int)(sizeof(shared_rows) / sizeof(shared_rows[0])))
+
+void options_init(struct run_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->runs = 5;
+	o->warmup = 1;
+	o->timeout_s = 600;
+	o->engine = "native";
+	o->seed = 1;
+}
+
+/* ---------------------------------------------------------------- usage */
+
+static void usage_rows(FILE *out, const struct opt_row *rows, int n)
+{
+	for (int i = 0; i < n; i++) {
+		char left[64], l[80];
+		snprintf(left, sizeof(left), "--%s%s", rows[i].name, rows[i].arg);
+		if (rows[i].shortname)
+			snprintf(l, sizeof(l), "-%c, %s", rows[i].shortname, left);
+		else
+			snprintf(l, sizeof(l), "%s", left);
+		const char *h = rows[i].help;
+		for (bool first = true; *h; first = false) {
+			size_t n = strcspn(h, "\n");
+			fprintf(out, "  %-19s %.*s\n", first ? l : "", (int)n, h);
+			h += n + (h[n] == '\n');
+		}
+	}
+}
+
+void options_usage(FILE *out, const struct opt_extra *extra)
+{
+	if (extra && extra->n) {
+		fprintf(out, "options of this command:\n");
+		usage_rows(out, extra->rows, extra->n);
+		fprintf(out, "\noptions shared by run, ab, analyze and suite:\n");
+	} else {
+		fprintf(out, "options:\n");
+	}
+	usage_rows(out, shared_rows, N_SHARED);
+	fprintf(out, "  -h, --help          this text\n");
+}
+
+/* ---------------------------------------------------------------- values */
+
+static int bad(const char *sub, const char *fmt, const char *a, const char *b)
+{
+	fprintf(stderr, "harness %s: ", sub);
+	fprintf(stderr, fmt, a, b);
+	fprintf(stderr, " (see `harness %s --help`)\n", sub);
+	return -1;
+}
+
+/* A whole number in [min, max]. */
+static int parse_int(const char *sub, const char *opt, const char *s, long min, long max, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = s ? strtol(s, &end, 10) : 0;
+	if (!s || !*s || *end || errno) {
+		fprintf(stderr, "harness %s: %s needs a whole number, got '%s'\n", sub, opt, s ? s : "");
+		return -1;
+	}
+	if (v < min || v > max) {
+		fprintf(stderr, "harness %s: %s must be between %ld and %ld, got %ld\n", sub, opt, min, max, v);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Split a comma list in place into list[]; empty items are an error. */
+static int split_list(const char *sub, const char *opt, char *s, const char **list, int *n)
+{
+	if (!*s)
+		return bad(sub, "%s needs a comma-separated list%s", opt, "");
+	for (char *tok = s;;) {
+		char *comma = strchr(tok, ',');
+		if (comma)
+			*comma = '\0';
+		if (!*tok)
+			return bad(sub, "%s has an empty item in its list%s", opt, "");
+		if (*n >= OPT_MAX_LIST)
+			return bad(sub, "%s lists too many items (at most 32)%s", opt, "");
+		list[(*n)++] = tok;
+		if (!comma)
+			return 0;
+		tok = comma + 1;
+	}
+}
+
+static int set_threads(struct run_opts *o, const char *sub, char *v)
+{
+	const char *items[OPT_MAX_LIST];
+	int n = 0;
+	long num;
+	if (split_list(sub, "--threads", v, items, &n) < 0)
+		return -1;
+	o->n_threads = 0;
+	for (int k = 0; k < n; k++) {
+		if (parse_int(sub, "--threads", items[k], 1, 1024, &num) < 0)
+			return -1;
+		o->threads[o->n_threads++] = (int)num;
+	}
+	return 0;
+}
+
+/* Options whose value is a number. */
+static int set_number(struct run_opts *o, const char *sub, int key, const char *v)
+{
+	static const struct { int key; const char *name; long min, max; } lim[] = {
+		{ O_RUNS, "--runs", 1, 100000 }, { O_WARMUP, "--warmup", 0, 1000 },
+		{ O_TIMEOUT, "--timeout", 0, 86400 }, { O_SAMPLE_MS, "--sample-ms", 0, 60000 },
+		{ O_SEED, "--seed", 0, 0x7fffffff },
+	};
+	long num;
+	for (size_t i = 0; i < sizeof(lim) / sizeof(lim[0]); i++) {
+		if (lim[i].key != key)
+			continue;
+		if (parse_int(sub, lim[i].name, v, lim[i].min, lim[i].max, &num) < 0)
+			return -1;
+		switch (key) {
+		case O_RUNS: o->runs = (int)num; break;
+		case O_WARMUP: o->warmup = (int)num; break;
+		case O_TIMEOUT: o->timeout_s = (double)num; break;
+		case O_SAMPLE_MS: o->sample_ms = (int)num; break;
+		default: o->seed = (unsigned)num; break;
+		}
+		return 0;
+	}
+	return 1;       /* not a number option */
+}
+
+/* Options with a text value or none. */
+static int set_text(struct run_opts *o, const char *sub, int key, char *v)
+{
+	switch (key) {
+	case O_ALLOC: return split_list(sub, "--alloc", v, o->allocs, &o->n_allocs);
+	case O_THREADS: return set_threads(o, sub, v);
+	case O_ENV:
+		if (!strchr(v, '=') || v[0] == '=')
+			return bad(sub, "--env needs NAME=VALUE, got '%s'%s", v, "");
+		if (o->n_envs >= OPT_MAX_LIST)
+			return bad(sub, "too many --env options (at most 32)%s%s", "", "");
+		o->envs[o->n_envs++] = v;
+		return 0;
+	case O_CMD:
+		if (!*v)
+			return bad(sub, "--cmd needs a command line in quotes, e.g. --cmd 'python3 script.py'%s%s", "", "");
+		o->cmd = v;
+		return 0;
+	case O_COUNTERS:
+		if (v && !*v)
+			return bad(sub, "--counters= needs a list of event names, e.g. --counters=cycles,page-faults%s%s", "", "");
+		o->counters = v ? v : "default";
+		return 0;
+	case O_PROBES:
+		if (v && !*v)
+			return bad(sub, "--probes= needs groups: all or a comma list of%s%s", probe_groups, "");
+		o->probes = v ? v : "all";
+		return 0;
+	case O_ENGINE:
+		if (strcmp(v, "native") != 0 && strcmp(v, "cachegrind") != 0)
+			return bad(sub, "--engine must be native or cachegrind, got '%s'%s", v, "");
+		o->engine = v;
+		return 0;
+	case O_OUT:
+		if (!*v)
+			return bad(sub, "--out needs a file name%s%s", "", "");
+		o->out_path = v;
+		return 0;
+	}
+	return 1;
+}
+
+static int set_flag(struct run_opts *o, int key)
+{
+	switch (key) {
+	case O_REQUIRE_PROBES: o->require_probes = true; return 0;
+	case O_ALLOC_STATS: o->alloc_stats = true; return 0;
+	case O_SHUFFLE: o->shuffle = true; return 0;
+	case O_JSON: o->json = true; return 0;
+	case O_QUIET: o->quiet = true; return 0;
+	}
+	return 1;
+}
+
+/* ---------------------------------------------------------------- parsing */
+
+/* getopt_long's table: the shared rows (keys O_ALLOC...) then the
+ * command's own (keys O_EXTRA + index), then --help. */
+static struct option *long_options(const struct opt_extra *extra, char *shorts, size_t slen)
+{
+	int ne = extra ? extra->n : 0, k = 0;
+	struct option *lo = calloc((size_t)(N_SHARED + ne + 2), sizeof(*lo));
+	snprintf(shorts, slen, ":hq");   /* no "+": options may follow the workload name */
+	if (!lo)
+		return NULL;
+	for (int i = 0; i < N_SHARED; i++)
+		lo[k++] = (struct option){ shared_rows[i].name, shared_rows[i].has_arg, NULL, O_ALLOC + i };
+	for (int i = 0; i < ne; i++)
+		lo[k++] = (struct option){ extra->rows[i].name, extra->rows[i].has_arg, NULL, O_EXTRA + i };
+	lo[k++] = (struct option){ "help", no_argument, NULL, 'h' };
+	return lo;
+}
+
+/* One option getopt_long returned: 1 for --help, -1 after an error line. */
+static int handle(struct run_opts *o, const char *sub, const struct opt_extra *extra, int key,
+		  const char *bad_arg)
+{
+	if (key == 'h')
+		return 1;
+	if (key == 'q')
+		key = O_QUIET;
+	if (key == '?' || key == ':') {
+		if (optopt && optopt < O_ALLOC)
+			return bad(sub, "unknown option '-%s'%s", (char[]){ (char)optopt, 0 }, "");
+		if (key == ':' || (optopt >= O_ALLOC))
+			return bad(sub, "%s needs a value%s", bad_arg, "");
+		return bad(sub, "unknown option '%s'%s", bad_arg, "");
+	}
+	if (key >= O_EXTRA)
+		return extra->handle(extra->ctx, key - O_EXTRA, optarg) < 0 ? -1 : 0;
+	int rc = set_number(o, sub, key, optarg);
+	if (rc > 0)
+		rc = set_text(o, sub, key, optarg);
+	if (rc > 0)
+		rc = set_flag(o, key);
+	return rc;
+}
+
+/* The index of "--" (the workload's arguments follow), or argc. */
+static int find_dashdash(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0)
+			return i;
+	return argc;
+}
+
+int options_parse(struct run_opts *o, int argc, char **argv, const char *sub, const struct opt_extra *extra,
+		  const char **positional, int max_pos, int *n_pos)
+{
+	char shorts[16];
+	int end = find_dashdash(argc, argv), rc = 0;
+	struct option *lo = long_options(extra, shorts, sizeof(shorts));
+	if (!lo)
+		return bad(sub, "out of memory%s%s", "", "");
+	*n_pos = 0;
+	optind = 0;         /* a fresh scan (several commands parse in one process: tests) */
+	opterr = 0;
+	for (int key; rc == 0 && (key = getopt_long(end, argv, shorts, lo, NULL)) != -1;)
+		rc = handle(o, sub, extra, key, argv[optind - 1]);
+	free(lo);
+	if (rc != 0)
+		return rc;
+	for (int i = optind; i < end; i++) {
+		if (*n_pos >= max_pos)
+			return bad(sub, "unexpected argument '%s'%s", argv[i], "");
+		positional[(*n_pos)++] = argv[i];
+	}
+	if (end < argc) {
+		o->workload_args = &argv[end + 1];
+		o->n_workload_args = argc - end - 1;
+	}
+	return 0;
+}
+
+const char *options_target(const struct run_opts *o, const char *sub, const char **pos, int n_pos)
+{
+	if (o->cmd && n_pos) {
+		fprintf(stderr, "harness %s: give a workload or --cmd, not both (got '%s' and --cmd)\n", sub, pos[0]);
+		return NULL;
+	}
+	if (!o->cmd && !n_pos) {
+		fprintf(stderr, "harness %s: name a workload (see `harness list`) or use --cmd 'COMMAND'\n", sub);
+		return NULL;
+	}
+	if (!o->cmd && !workload_find(pos[0])) {
+		fprintf(stderr, "harness %s: unknown workload '%s' (see `harness list`)\n", sub, pos[0]);
+		return NULL;
+	}
+	if (o->cmd && o->n_workload_args) {
+		fprintf(stderr, "harness %s: arguments after -- go to a workload; with --cmd put them in the command\n", sub);
+		return NULL;
+	}
+	return o->cmd ? "cmd" : pos[0];
+}

@@ -1,0 +1,61 @@
+/* scripts.c - see scripts.h. */
+#include "scripts.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "paths.h"
+
+int reports_run_script(const char *script, const char *const *args, int nargs)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/scripts/%s", source_dir(), script);
+	if (access(REPORTS_PYTHON, X_OK) != 0) {
+		fprintf(stderr, "harness: %s is missing: install Debian's python3, python3-matplotlib and python3-scipy "
+			"(the ./harness launcher does it as root)\n", REPORTS_PYTHON);
+		return -1;
+	}
+	if (access(path, R_OK) != 0) {
+		fprintf(stderr, "harness: cannot read %s: %s (is HARNESS_SOURCE_DIR right?)\n", path, strerror(errno));
+		return -1;
+	}
+	char **argv = calloc((size_t)nargs + 3, sizeof(*argv));
+	if (!argv) {
+		fprintf(stderr, "harness: out of memory\n");
+		return -1;
+	}
+	argv[0] = (char *)REPORTS_PYTHON;
+	argv[1] = path;
+	for (int i = 0; i < nargs; i++)
+		argv[i + 2] = (char *)args[i];
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "harness: fork for %s failed: %s\n", script, strerror(errno));
+		free(argv);
+		return -1;
+	}
+	if (pid == 0) {
+		setenv("MPLBACKEND", "Agg", 1);     /* never try to open a display */
+		execv(REPORTS_PYTHON, argv);
+		fprintf(stderr, "harness: cannot run %s: %s\n", REPORTS_PYTHON, strerror(errno));
+		_exit(127);
+	}
+	free(argv);
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR) {
+			fprintf(stderr, "harness: waiting for %s failed: %s\n", script, strerror(errno));
+			return -1;
+		}
+	if (WIFSIGNALED(st)) {
+		fprintf(stderr, "harness: %s was killed by signal %d\n", script, WTERMSIG(st));
+		return -1;
+	}
+	return WEXITSTATUS(st);
+}
