@@ -34,6 +34,15 @@ import stats  # noqa: E402
 import verdict  # noqa: E402
 
 
+def judged(figure):
+    """The figure to judge A/A comparisons of.  An A/A claim is any CI that
+    excludes 0, whichever way, so a figure without a direction (schema 1)
+    is judged as "neither" instead of getting no verdict at all."""
+    if figure.better is not None:
+        return figure
+    return records.Figure(figure.name, figure.unit, "neither", figure.desc)
+
+
 def claims(comparisons):
     """(number of effect claims, number of experiments, 95% CI of the rate)."""
     k = sum(1 for c in comparisons if c.significant)
@@ -48,7 +57,7 @@ def split_experiments(values, rounds, figure, margin):
     for s in range(0, len(values) - 2 * rounds + 1, 2 * rounds):
         block = values[s:s + 2 * rounds]
         a, b = block[0::2], block[1::2]
-        out.append(verdict.Comparison(figure, a, b, list(zip(a, b)), None, margin))
+        out.append(verdict.Comparison(judged(figure), a, b, list(zip(a, b)), None, margin))
     return out
 
 
@@ -64,7 +73,7 @@ def same_setting_experiments(exp, figure_name, margin):
             a, b = vs[0].values.get(figure_name), other.values.get(figure_name)
             if a and b:
                 pairs, why = verdict.pairs_of(vs[0], other, figure_name)
-                out.append(verdict.Comparison(exp.figures[figure_name], a, b, pairs, why, margin))
+                out.append(verdict.Comparison(judged(exp.figures[figure_name]), a, b, pairs, why, margin))
     return out
 
 

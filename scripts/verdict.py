@@ -282,14 +282,3 @@ def compare_all(exp, margin=DEFAULT_MARGIN):
             c.p_adj = max(p, c.p)
             c.family = what % len(fam)
     return comps, primary
-
-
-def claim_rate(experiments, margin=DEFAULT_MARGIN):
-    """A/A calibration: experiments is a list of (figure, base values,
-    other values, pairs); returns (claims, n) where a claim is a verdict
-    of faster/slower (an effect) on data with no effect."""
-    claims = 0
-    for fig, a, b, pairs in experiments:
-        c = Comparison(fig, a, b, pairs, None if pairs else "A/A split", margin)
-        claims += c.significant
-    return claims, len(experiments)

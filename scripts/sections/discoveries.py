@@ -118,8 +118,12 @@ def ceiling(ctx, prim):
         s = ("**Ceiling:** removing all of the controllable share (%.0f%% of CPU time; %s) would make `%s` "
              "at most %.2fx as fast (Amdahl)" % (b["controllable_share"] * 100, b["share_basis"], ctx.base.label,
                                                  b["ceiling"]))
-        s += ("; the largest measured gain is %s" % verdict.pct(max(gains))) if gains else \
-            "; no variant has a verdict of a gain"
+        if gains:
+            s += "; the largest measured gain is %s" % verdict.pct(max(gains))
+        elif prim:
+            s += "; no variant has a verdict of a gain"
+        else:
+            s += "; there are no %s verdicts to set beside it" % ctx.primary_label()
         return [s + "."]
     if b.get("split") is None and b.get("kernel_share") is not None:
         return ["**Ceiling:** not computable for `%s`: without an allocator/workload instruction split, "
