@@ -12,7 +12,8 @@ never silently dropped):
   kernel time in faults          faults x the first-touch fault cost that
                                  `harness calibrate` measured on the
                                  benchmark machine (host.calibration),
-                                 with its p10..p90 spread.  Without a
+                                 with its p10..p90 spread; the THP faults
+                                 (thp_pages, probes) at the fault_thp cost.  Without a
                                  calibration: "not measurable here".  The
                                  slope of sys time on faults across the
                                  runs is shown beside it as a cross-check
@@ -42,6 +43,7 @@ SHORT_RUN_S = 0.25                 # below this the tick-based user/sys split is
 TASK_CLOCK = ("task_clock_ms", "counters: run with --counters")
 ZEROED = ("zeroed_kib", "probes: run with --probes")
 TLB = ("tlb_flushes", "probes: run with --probes")
+THP = ("thp_pages", "probes: run with --probes; without it every fault is costed as a 4 KiB one")
 
 
 def _to_seconds(v, unit):
@@ -169,6 +171,7 @@ def analyse(exp, sim=None):
     cal = calibration.Calibration(exp.records)
     fault_cost, fault_why = cal.cost(calibration.FAULT_4K)
     zero_cost, zero_why = cal.cost(calibration.CLEAR_PAGE)
+    thp_cost, thp_why = cal.cost(calibration.FAULT_THP)
     fit, fit_how = fault_fit(exp)
     notes = _notes(exp)
     if cal.note:
@@ -181,6 +184,7 @@ def analyse(exp, sim=None):
     tc = _named(exp, TASK_CLOCK, _to_seconds, missing)
     zero = _named(exp, ZEROED, _to_kib, missing)
     tlb = _named(exp, TLB, lambda v, u: v, missing)
+    thp = _named(exp, THP, lambda v, u: v, missing)
     sim_by_label = {v.label: v for v in (sim.variants if sim else exp.variants)}
     rows = []
     for v in exp.variants:
@@ -199,7 +203,19 @@ def analyse(exp, sim=None):
         if faults is not None:
             faults += _med(v, records.MAJFLT) or 0.0
         row["faults"] = faults
-        row["fault_s"] = _times(fault_cost, faults)
+        huge = _med(v, thp) if thp else None
+        if huge and faults is not None:
+            # a THP fault maps (and clears) 2 MiB at once: costed as such, the rest as 4 KiB faults
+            row["thp_faults"] = huge
+            row["fault_s"] = _times(fault_cost, max(0.0, faults - huge))
+            ts = _times(thp_cost, huge)
+            if row["fault_s"] and ts:
+                row["fault_s"] = tuple(a + b for a, b in zip(row["fault_s"], ts))
+            elif row["fault_s"]:
+                notes.append("%s: its %.0f THP fault(s) are not in the fault time: %s"
+                             % (v.label, huge, thp_why))
+        else:
+            row["fault_s"] = _times(fault_cost, faults)
         fs = row["fault_s"][0] if row["fault_s"] else None
         row["fault_share_of_sys"] = fs / sys_ if fs is not None and sys_ > 0 else None
         if zero and _med(v, zero) is not None:

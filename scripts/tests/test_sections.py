@@ -108,6 +108,25 @@ class Calibrated(unittest.TestCase):
         self.assertAlmostEqual(row["zero_s"][0], 1024 * 400e-9)
         self.assertIn("in-kernel page clearing cost: 0.40 us per page", text)
 
+    def test_thp_faults_at_the_thp_cost(self):
+        recs = fixture()
+        for r in recs:
+            r["host"]["calibration"] = copy.deepcopy(CALIBRATION)
+            r["host"]["calibration"]["costs"]["fault_thp"] = {"unit": "ns", "per": "page", "median": 50000.0,
+                                                              "p10": 40000.0, "p90": 70000.0, "n": 50, "desc": "x"}
+            if r["status"] == "ok":
+                r["metrics"]["thp_pages"] = {"value": 2.0, "unit": "pages", "better": "neither", "desc": "THP"}
+        _, an, _ = build(recs)
+        row = an.ctrl["rows"][0]
+        self.assertAlmostEqual(row["fault_s"][0], (row["faults"] - 2) * 1500e-9 + 2 * 50000e-9)
+        self.assertAlmostEqual(row["fault_s"][2], (row["faults"] - 2) * 2000e-9 + 2 * 70000e-9)
+        # THP unavailable on the calibration host: said, not guessed
+        for r in recs:
+            r["host"]["calibration"]["costs"]["fault_thp"] = {"status": "not measurable here: THP is disabled"}
+        _, an, _ = build(recs)
+        self.assertTrue(any("not in the fault time: not measurable here: THP is disabled" in n
+                            for n in an.ctrl["notes"]))
+
     def test_cost_named_unmeasurable_is_said(self):
         recs = fixture()
         for r in recs:
