@@ -77,7 +77,7 @@ def ratio(exp, comparisons, outdir, prefix=""):
     name = rows[0][1].figure.name
     ax.set_xlabel("%s ratio to %s\n(geometric mean of round ratios, CI at the verdict's level)"
                   % (name, exp.baseline.label))
-    ax.set_title("Ratio to the baseline\n(green better, red worse, grey: equivalent or inconclusive)")
+    ax.set_title("Ratio to the baseline\n(green better, red worse, grey: equivalent, inconclusive or no verdict)")
     ax.grid(axis="x", alpha=0.3)
     return _save(fig, outdir, prefix + "ratio.png")
 
