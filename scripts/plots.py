@@ -7,6 +7,7 @@ records (the report then says why).
 """
 
 import os
+import textwrap
 
 import matplotlib
 
@@ -82,6 +83,9 @@ def ratio(exp, comparisons, outdir, prefix=""):
     return _save(fig, outdir, prefix + "ratio.png")
 
 
+MAX_PANELS = 10
+
+
 def _per_run(exp, fn):
     """{variant: [fn(figures of one run)]} over the runs where fn gives a
     value; fn gets {figure name: value} of one run."""
@@ -127,9 +131,13 @@ def per_op_panels(exp):
               ("kernel CPU, ns/op (process)", _per_run(exp, sys_ns_per_op))]
     for name, fig in exp.figures.items():
         u = fig.unit.strip()
-        if (u.endswith("/1K ops") or u.endswith("/op")) and len(panels) < 8:
-            panels.append(("%s, %s" % (name, u), _per_run(exp, lambda f, n=name: f.get(n))))
-    return [(t, d) for t, d in panels if d]
+        if u.endswith("/1K ops") or u.endswith("/op"):
+            # the collector's own description when the record carries one (schema 2)
+            title = "%s (%s)" % (fig.desc, u) if fig.desc else "%s, %s" % (name, u)
+            panels.append((title, _per_run(exp, lambda f, n=name: f.get(n))))
+    # figures that are 0 in every run say nothing per op (they stay in the figure tables)
+    kept = [(t, d) for t, d in panels if d and any(x for xs in d.values() for x in xs)]
+    return kept[:MAX_PANELS]
 
 
 def per_op(exp, outdir, prefix=""):
@@ -150,7 +158,7 @@ def per_op(exp, outdir, prefix=""):
             ax.scatter(d, [p] * len(d), s=10, color="black", zorder=3)
         ax.set_yticks(pos)
         ax.set_yticklabels(labels, fontsize=8)
-        ax.set_title(title, fontsize=10)
+        ax.set_title("\n".join(textwrap.wrap(title, 48)), fontsize=10)
         ax.grid(axis="x", alpha=0.3)
     for ax in list(axes.flat)[len(panels):]:
         ax.axis("off")
