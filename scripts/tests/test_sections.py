@@ -10,6 +10,7 @@ import re
 import sys
 import tempfile
 import unittest
+from unittest import mock
 
 import numpy as np
 
@@ -36,15 +37,22 @@ def fixture():
         return [json.loads(l) for l in f if l.strip()]
 
 
-def build(recs, **kw):
-    """Write recs to a file and build its report; returns (text, an, dir)."""
+def build(recs, with_plots=False, **kw):
+    """Write recs to a file and build its report; returns (text, an, dir).
+    Without with_plots the PNGs are not drawn (the text is the same but
+    for the image links): these tests read the text, and drawing is slow."""
     d = tempfile.mkdtemp(dir=TMP.name)
     path = os.path.join(d, "r.jsonl")
     with open(path, "w") as f:
         for r in recs:
             f.write(json.dumps(r) + "\n")
     an = analysis.Analysis(path, **kw)
-    text, _ = report.build(an, os.path.join(d, "rep"), "t", path, html=False)
+    if with_plots:
+        text, _ = report.build(an, os.path.join(d, "rep"), "t", path, html=False)
+    else:
+        with mock.patch.object(report, "workload_plots", lambda *a: {}), \
+                mock.patch.object(report.plots, "matrix", lambda *a: None):
+            text, _ = report.build(an, os.path.join(d, "rep"), "t", path, html=False)
     return text, an, os.path.join(d, "rep")
 
 
@@ -152,7 +160,7 @@ class Workloads(unittest.TestCase):
             if "value" in ms.get("rusage_maxrss_kib", {}):
                 ms["rusage_maxrss_kib"]["value"] /= 2
         cls.recs = recs + other
-        cls.text, cls.an, cls.dir = build(cls.recs)
+        cls.text, cls.an, cls.dir = build(cls.recs, with_plots=True)
 
     def test_one_section_per_workload_never_pooled(self):
         self.assertEqual([w.label for w in self.an.workloads], ["random_mixed", "tiny_hot"])
