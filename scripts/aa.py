@@ -83,7 +83,7 @@ def main(argv=None, out=sys.stdout):
     ap.add_argument("--variant", help="variant whose runs are split (default: the first)")
     ap.add_argument("--rounds", type=int, default=5, help="pairs per split experiment (default 5)")
     ap.add_argument("--figure", help="figure to compare (default: ops_per_sec, or wall_s for --cmd runs)")
-    ap.add_argument("--margin", type=float, default=verdict.DEFAULT_MARGIN * 100, metavar="PCT")
+    verdict.add_options(ap)
     ap.add_argument("--invocation")
     a = ap.parse_args(argv)
     if not os.path.isfile(a.results):
@@ -92,7 +92,7 @@ def main(argv=None, out=sys.stdout):
     if a.rounds < verdict.MIN_RUNS:
         print("aa: --rounds %d is below the %d runs a verdict needs" % (a.rounds, verdict.MIN_RUNS), file=sys.stderr)
         return 2
-    margin = a.margin / 100.0
+    margin = a.margin
     recs, _ = records.load(a.results)
     if a.invocation:
         recs = [r for r in recs if r.get("invocation") == a.invocation]

@@ -20,7 +20,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import aa  # noqa: E402
 import analysis  # noqa: E402
-import report  # noqa: E402
 import stats  # noqa: E402
 import verdict  # noqa: E402
 
@@ -66,7 +65,7 @@ def main(argv=None, out=sys.stdout):
     ap.add_argument("results")
     ap.add_argument("--invocation")
     ap.add_argument("--baseline")
-    report.add_verdict_options(ap)
+    verdict.add_options(ap)
     ap.add_argument("--all", action="store_true", help="every figure, not only those with an effect")
     ap.add_argument("--aa", action="store_true", help="A/A: report the observed false-claim rate (see aa.py)")
     a = ap.parse_args(argv)

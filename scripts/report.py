@@ -97,22 +97,6 @@ def build(an, outdir, title_name, results_arg, html=True):
     return text, all_pngs
 
 
-def margin_arg(s):
-    try:
-        v = float(s)
-    except ValueError:
-        raise argparse.ArgumentTypeError("'%s' is not a number (give a percentage, e.g. 2)" % s)
-    if not 0 < v < 100:
-        raise argparse.ArgumentTypeError("%s is outside 0..100 (a percentage, e.g. 2)" % s)
-    return v / 100.0
-
-
-def add_verdict_options(ap):
-    ap.add_argument("--margin", type=margin_arg, default=verdict.DEFAULT_MARGIN, metavar="PCT",
-                    help="equivalence margin in percent for the verdicts (default %g)"
-                         % (verdict.DEFAULT_MARGIN * 100))
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(
         prog="harness report",
@@ -125,7 +109,7 @@ def main(argv=None):
     ap.add_argument("--name", help="report name (default: workload and experiment)")
     ap.add_argument("--invocation", help="only the runs of this invocation id ('all' pools them; default all)")
     ap.add_argument("--baseline", help="variant label to compare against (default: the first in the file)")
-    add_verdict_options(ap)
+    verdict.add_options(ap)
     ap.add_argument("--no-html", action="store_true", help="do not write REPORT.html")
     a = ap.parse_args(argv)
     if not os.path.isfile(a.results):

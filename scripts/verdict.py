@@ -30,6 +30,7 @@ Rules (also in README.md, "How a verdict is decided"):
 """
 
 import math
+from argparse import ArgumentTypeError
 
 import stats
 
@@ -282,3 +283,21 @@ def compare_all(exp, margin=DEFAULT_MARGIN):
             c.p_adj = max(p, c.p)
             c.family = what % len(fam)
     return comps, primary
+
+
+# ------------------------------------------------- command-line options
+
+def margin_arg(s):
+    try:
+        v = float(s)
+    except ValueError:
+        raise ArgumentTypeError("'%s' is not a number (give a percentage, e.g. 2)" % s)
+    if not 0 < v < 100:
+        raise ArgumentTypeError("%s is outside 0..100 (a percentage, e.g. 2)" % s)
+    return v / 100.0
+
+
+def add_options(ap):
+    ap.add_argument("--margin", type=margin_arg, default=DEFAULT_MARGIN, metavar="PCT",
+                    help="equivalence margin in percent for the verdicts (default %g)"
+                         % (DEFAULT_MARGIN * 100))
