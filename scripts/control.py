@@ -163,6 +163,53 @@ def _notes(exp):
     return notes
 
 
+def _variant_row(exp, v, names, costs, sim_v, notes):
+    """One variant's row of the table (medians over its runs)."""
+    fault_cost, _ = costs["fault"]
+    thp_cost, thp_why = costs["thp"]
+    user, sys_ = _med(v, records.USER_S), _med(v, records.SYS_S)
+    row = {"variant": v.label, "user_s": user, "sys_s": sys_}
+    if user is None or sys_ is None:
+        row["missing"] = "no %s / %s in the records" % (records.USER_S, records.SYS_S)
+        return row
+    total = user + sys_
+    row["kernel_share"] = sys_ / total if total > 0 else None
+    tc = names["task_clock"]
+    if tc:
+        t = _med(v, tc)
+        row["task_clock_s"] = _to_seconds(t, exp.figures[tc].unit) if t is not None else None
+    faults = _med(v, records.MINFLT)
+    if faults is not None:
+        faults += _med(v, records.MAJFLT) or 0.0
+    row["faults"] = faults
+    huge = _med(v, names["thp"]) if names["thp"] else None
+    if huge and faults is not None:
+        # a THP fault maps (and clears) 2 MiB at once: costed as such, the rest as 4 KiB faults
+        row["thp_faults"] = huge
+        row["fault_s"] = _times(fault_cost, max(0.0, faults - huge))
+        ts = _times(thp_cost, huge)
+        if row["fault_s"] and ts:
+            row["fault_s"] = tuple(a + b for a, b in zip(row["fault_s"], ts))
+        elif row["fault_s"]:
+            notes.append("%s: its %.0f THP fault(s) are not in the fault time: %s" % (v.label, huge, thp_why))
+    else:
+        row["fault_s"] = _times(fault_cost, faults)
+    fs = row["fault_s"][0] if row["fault_s"] else None
+    row["fault_share_of_sys"] = fs / sys_ if fs is not None and sys_ > 0 else None
+    zero = names["zero"]
+    if zero and _med(v, zero) is not None:
+        row["zero_pages"] = _to_kib(_med(v, zero), exp.figures[zero].unit) / 4.0
+        row["zero_s"] = _times(costs["zero"], row["zero_pages"])
+    if names["tlb"]:
+        row["tlb_flushes"] = _med(v, names["tlb"])
+    _split_row(row, instruction_split(sim_v), user, total, fs, sys_)
+    if fs is not None and fs > sys_ * 1.05 and sys_ >= 0.02:     # below that the tick note applies
+        notes.append("%s: faults x the calibrated cost (%.3f s) exceeds the measured kernel time "
+                     "(%.3f s): this variant's faults are cheaper than a first-touch fault on the "
+                     "calibration run (e.g. fewer huge-page or zeroing costs)." % (v.label, fs, sys_))
+    return row
+
+
 def analyse(exp, sim=None):
     """Returns {"fault_cost", "zero_cost", "fit", "rows": [per-variant
     dict], "notes", "missing", "names"}.  sim: the cachegrind records'
@@ -186,49 +233,9 @@ def analyse(exp, sim=None):
     tlb = _named(exp, TLB, lambda v, u: v, missing)
     thp = _named(exp, THP, lambda v, u: v, missing)
     sim_by_label = {v.label: v for v in (sim.variants if sim else exp.variants)}
-    rows = []
-    for v in exp.variants:
-        user, sys_ = _med(v, records.USER_S), _med(v, records.SYS_S)
-        row = {"variant": v.label, "user_s": user, "sys_s": sys_}
-        if user is None or sys_ is None:
-            row["missing"] = "no %s / %s in the records" % (records.USER_S, records.SYS_S)
-            rows.append(row)
-            continue
-        total = user + sys_
-        row["kernel_share"] = sys_ / total if total > 0 else None
-        if tc:
-            t = _med(v, tc)
-            row["task_clock_s"] = _to_seconds(t, exp.figures[tc].unit) if t is not None else None
-        faults = _med(v, records.MINFLT)
-        if faults is not None:
-            faults += _med(v, records.MAJFLT) or 0.0
-        row["faults"] = faults
-        huge = _med(v, thp) if thp else None
-        if huge and faults is not None:
-            # a THP fault maps (and clears) 2 MiB at once: costed as such, the rest as 4 KiB faults
-            row["thp_faults"] = huge
-            row["fault_s"] = _times(fault_cost, max(0.0, faults - huge))
-            ts = _times(thp_cost, huge)
-            if row["fault_s"] and ts:
-                row["fault_s"] = tuple(a + b for a, b in zip(row["fault_s"], ts))
-            elif row["fault_s"]:
-                notes.append("%s: its %.0f THP fault(s) are not in the fault time: %s"
-                             % (v.label, huge, thp_why))
-        else:
-            row["fault_s"] = _times(fault_cost, faults)
-        fs = row["fault_s"][0] if row["fault_s"] else None
-        row["fault_share_of_sys"] = fs / sys_ if fs is not None and sys_ > 0 else None
-        if zero and _med(v, zero) is not None:
-            row["zero_pages"] = _to_kib(_med(v, zero), exp.figures[zero].unit) / 4.0
-            row["zero_s"] = _times(zero_cost, row["zero_pages"])
-        if tlb:
-            row["tlb_flushes"] = _med(v, tlb)
-        _split_row(row, instruction_split(sim_by_label.get(v.label)), user, total, fs, sys_)
-        if fs is not None and fs > sys_ * 1.05 and sys_ >= 0.02:     # below that the tick note applies
-            notes.append("%s: faults x the calibrated cost (%.3f s) exceeds the measured kernel time "
-                         "(%.3f s): this variant's faults are cheaper than a first-touch fault on the "
-                         "calibration run (e.g. fewer huge-page or zeroing costs)." % (v.label, fs, sys_))
-        rows.append(row)
+    costs = {"fault": (fault_cost, fault_why), "zero": zero_cost, "thp": (thp_cost, thp_why)}
+    names = {"task_clock": tc, "zero": zero, "tlb": tlb, "thp": thp}
+    rows = [_variant_row(exp, v, names, costs, sim_by_label.get(v.label), notes) for v in exp.variants]
     if fault_cost is None:
         missing.append("kernel time in faults: %s" % fault_why)
     if zero and zero_cost is None:
