@@ -1,12 +1,15 @@
 #!/usr/bin/python3
 """ab.py - the verdict table of an A/B experiment, printed on stdout.
 
-    /usr/bin/python3 scripts/ab.py RESULTS.jsonl [--invocation ID] [--baseline LABEL] [--all]
+    /usr/bin/python3 scripts/ab.py RESULTS.jsonl [--invocation ID] [--baseline LABEL]
+        [--margin PCT] [--all] [--aa]
 
-`harness ab` runs this on the invocation it just ran.  For each variant
-against the baseline: the throughput verdict, then every other figure
-with a claimed effect (with --all: every figure).  The rules are in
-verdict.py and README.md (reports section).
+`harness ab` runs this on the invocation it just ran.  For each workload
+in the file and each variant against the baseline: the verdict on
+throughput (wall time for --cmd runs), then every other figure with an
+effect (with --all: every figure).  The rules are in verdict.py and
+README.md ("How a verdict is decided").  --aa: the file is an A/A
+experiment; print the observed false-claim rate instead (aa.py).
 """
 
 import argparse
@@ -15,6 +18,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import aa  # noqa: E402
 import analysis  # noqa: E402
 import stats  # noqa: E402
 import verdict  # noqa: E402
@@ -28,48 +32,66 @@ def table(rows, out, indent=""):
             out.write(indent + "  ".join("-" * w for w in widths) + "\n")
 
 
+def workload_table(w, a, out):
+    exp, base = w.exp, w.exp.baseline
+    name = w.primary
+    head = "median ops/s" if name == "ops_per_sec" else "median %s" % name
+    rows = [["variant", "runs", head, "%s verdict" % ("throughput" if name == "ops_per_sec" else name),
+             "p (adj.)", "test"]]
+    xs = base.values.get(name)
+    rows.append([base.label, len(base.runs), verdict.fmt_num(stats.median(xs)) if xs else "n/a", "baseline", "", ""])
+    for v in exp.variants[1:]:
+        c = w.throughput(v.label)
+        xs = v.values.get(name)
+        rows.append([v.label, len(v.runs), verdict.fmt_num(stats.median(xs)) if xs else "n/a",
+                     c.text() if c else "unavailable (no %s recorded)" % name,
+                     "%.3g" % c.p_adj if c else "", c.method_text() if c else ""])
+    table(rows, out)
+    for v in exp.variants[1:]:
+        cs = [c for c in w.comps[v.label] if c.figure.name != name and (a.all or c.significant)]
+        out.write("\n%s vs %s, %s:\n" % (v.label, base.label, "every figure" if a.all else "figures with an effect"))
+        if not cs:
+            out.write("  none: no other figure has a faster/slower (more/fewer, higher/lower) verdict\n")
+            continue
+        rows = [["figure", base.label[:24], v.label[:24], "p (adj.)", "verdict"]]
+        for c in cs:
+            rows.append([c.figure.label, verdict.fmt_num(c.med_base), verdict.fmt_num(c.med_other),
+                         "%.3g" % c.p_adj, c.text()])
+        table(rows, out, "  ")
+
+
 def main(argv=None, out=sys.stdout):
     ap = argparse.ArgumentParser(prog="ab.py", description="A/B verdict table of a results file.")
     ap.add_argument("results")
     ap.add_argument("--invocation")
     ap.add_argument("--baseline")
+    verdict.add_options(ap)
     ap.add_argument("--all", action="store_true", help="every figure, not only those with an effect")
+    ap.add_argument("--aa", action="store_true", help="A/A: report the observed false-claim rate (see aa.py)")
     a = ap.parse_args(argv)
-    an = analysis.Analysis(a.results, a.invocation, a.baseline)
+    if not os.path.isfile(a.results):
+        print("ab: cannot read '%s': no such file" % a.results, file=sys.stderr)
+        return 2
+    if a.aa:
+        return aa.main([a.results, "--margin", "%g" % (a.margin * 100)]
+                       + (["--invocation", a.invocation] if a.invocation else []), out)
+    an = analysis.Analysis(a.results, a.invocation, a.baseline, a.margin)
     an.warn_skipped()
-    exp = an.exp
-    base = exp.baseline
-    out.write("\nA/B verdicts against %s (median ratio, 95%% bootstrap CI, Mann-Whitney p; "
-              "an effect needs CI excluding 0 and p < %.2f)\n\n" % (base.label, verdict.ALPHA))
-    xs = base.values.get("ops_per_sec")
-    rows = [["variant", "runs", "median ops/s", "throughput verdict", "p"]]
-    rows.append([base.label, len(base.runs), verdict.fmt_num(stats.median(xs)) if xs else "n/a", "baseline", ""])
-    for v in exp.variants[1:]:
-        c = an.throughput(v.label)
-        xs = v.values.get("ops_per_sec")
-        rows.append([v.label, len(v.runs), verdict.fmt_num(stats.median(xs)) if xs else "n/a",
-                     c.text() if c else "unavailable (no ops/s recorded)", "%.3g" % c.p if c else ""])
-    table(rows, out)
-    for v in exp.variants[1:]:
-        cs = [c for c in an.comps[v.label] if c.figure.name != "ops_per_sec" and (a.all or c.significant)]
-        out.write("\n%s vs %s, %s:\n" % (v.label, base.label,
-                                         "every figure" if a.all else "figures with an effect"))
-        if not cs:
-            out.write("  none: every other figure shows no measurable effect\n")
+    for w in an.workloads:
+        out.write("\n%sA/B verdicts against %s (paired over rounds; CI excludes 0: faster/slower; "
+                  "inside \u00b1%g%%: equivalent; else inconclusive; Holm/BH-corrected)\n\n"
+                  % ("%s: " % w.label if len(an.workloads) > 1 else "", w.exp.baseline.label, a.margin * 100))
+        if w.all_failed:
+            out.write("every run failed (%d): nothing to compare\n" % sum(len(v.failed) for v in w.exp.variants))
             continue
-        rows = [["figure", base.label[:24], v.label[:24], "p (BH)", "verdict"]]
-        for c in cs:
-            rows.append([c.figure.label, verdict.fmt_num(c.med_base), verdict.fmt_num(c.med_other),
-                         "%.3g" % c.p_adj, c.text()])
-        table(rows, out, "  ")
-    failed = sum(len(v.failed) for v in exp.variants)
+        workload_table(w, a, out)
+    failed = sum(len(v.failed) for w in an.workloads for v in w.exp.variants)
     if failed:
         out.write("\n%d run(s) failed; they are recorded with their error in %s\n" % (failed, a.results))
-    for v in exp.variants:
-        for name, reasons in v.unsupported.items():
-            if v is base:
-                for r in reasons:
-                    out.write("unavailable: %s: %s\n" % (exp.figures[name].label, r))
+    for w in an.workloads:
+        for name, reasons in w.exp.baseline.unsupported.items():
+            for r in reasons:
+                out.write("unavailable: %s: %s\n" % (w.exp.figures[name].label, r))
     return 0
 
 

@@ -7,6 +7,7 @@ records (the report then says why).
 """
 
 import os
+import textwrap
 
 import matplotlib
 
@@ -25,20 +26,22 @@ def _height(n):
     return max(2.5, 0.45 * n + 1.2)
 
 
-def _save(fig, outdir, name):
+def _save(fig, outdir, name, rect=None):
     path = os.path.join(outdir, name)
-    fig.tight_layout()
+    fig.tight_layout(rect=rect)
     fig.savefig(path, dpi=110, bbox_inches="tight")   # keeps legends placed outside the axes
     plt.close(fig)
     return name
 
 
-def throughput(exp, outdir):
-    vs = [v for v in exp.variants if v.values.get("ops_per_sec")]
+def throughput(exp, outdir, name=records.THROUGHPUT, prefix=""):
+    """Box plot of the primary figure (ops/s, or wall time for --cmd)."""
+    vs = [v for v in exp.variants if v.values.get(name)]
     if not vs:
         return None
     fig, ax = plt.subplots(figsize=(8, _height(len(vs))))
-    data = [np.asarray(v.values["ops_per_sec"]) / 1e6 for v in vs]
+    scale, unit = (1e6, "M ops/s") if name == records.THROUGHPUT else (1.0, exp.figures[name].unit)
+    data = [np.asarray(v.values[name]) / scale for v in vs]
     pos = np.arange(len(vs))[::-1]
     ax.boxplot(data, positions=pos, vert=False, widths=0.5, showfliers=False,
                medianprops={"color": "black"})
@@ -48,14 +51,14 @@ def throughput(exp, outdir):
                    zorder=3, alpha=0.8)
     ax.set_yticks(pos)
     ax.set_yticklabels([v.label for v in vs])
-    ax.set_xlabel("throughput, M ops/s (each dot one run)")
-    ax.set_title("Throughput per variant")
+    ax.set_xlabel("%s, %s (each dot one run)" % ("throughput" if name == records.THROUGHPUT else name, unit))
+    ax.set_title("%s per variant" % ("Throughput" if name == records.THROUGHPUT else name))
     ax.grid(axis="x", alpha=0.3)
-    return _save(fig, outdir, "throughput.png")
+    return _save(fig, outdir, prefix + "throughput.png")
 
 
-def ratio(exp, comparisons, outdir):
-    """comparisons: {variant label: Comparison of ops_per_sec}."""
+def ratio(exp, comparisons, outdir, prefix=""):
+    """comparisons: {variant label: Comparison of the primary figure}."""
     rows = [(label, c) for label, c in comparisons.items() if c is not None and c.change is not None]
     if not rows:
         return None
@@ -72,68 +75,72 @@ def ratio(exp, comparisons, outdir):
     ax.axvline(1.0, color="black", lw=0.8)
     ax.set_yticks(pos)
     ax.set_yticklabels([label for label, _ in rows])
-    ax.set_xlabel("throughput ratio to %s (median, 95%% bootstrap CI)" % exp.baseline.label)
-    ax.set_title("Ratio to the baseline (green/red: effect claimed, grey: none)")
+    name = rows[0][1].figure.name
+    ax.set_xlabel("%s ratio to %s\n(geometric mean of round ratios, CI at the verdict's level)"
+                  % (name, exp.baseline.label))
+    ax.set_title("Ratio to the baseline\n(green better, red worse, grey: equivalent, inconclusive or no verdict)")
     ax.grid(axis="x", alpha=0.3)
-    return _save(fig, outdir, "ratio.png")
+    return _save(fig, outdir, prefix + "ratio.png")
+
+
+MAX_PANELS = 10
+
+
+def _per_run(exp, fn):
+    """{variant: [fn(figures of one run)]} over the runs where fn gives a
+    value; fn gets {figure name: value} of one run."""
+    out = {}
+    for v in exp.variants:
+        keys = sorted({k for d in v.by_run.values() for k in d}, key=lambda k: (str(k[0]), str(k[1])))
+        vals = []
+        for k in keys:
+            x = fn({n: d[k] for n, d in v.by_run.items() if k in d})
+            if x is not None:
+                vals.append(x)
+        if vals:
+            out[v.label] = vals
+    return out
+
+
+def _ops(f):
+    """Operations of one run: throughput x the timed seconds."""
+    t, s = f.get(records.THROUGHPUT), f.get(records.TIMED_S)
+    return t * s if t and s else None
 
 
 def per_op_panels(exp):
-    """[(title, {variant: [per-op values]})] for the figures that exist."""
-    panels = []
+    """[(title, {variant: [per-op values]})] for the figures that exist:
+    time per op, faults and kernel time per op (from the core figures),
+    then every figure whose unit is already per op, in the records' order."""
+    def ns_per_op(f):
+        t = f.get(records.THROUGHPUT)
+        return 1e9 / t if t else None
 
-    def per_run(fn):
-        out = {}
-        for v in exp.variants:
-            vals = []
-            for r in v.runs:
-                x = fn(r)
-                if x is not None:
-                    vals.append(x)
-            if vals:
-                out[v.label] = vals
-        return out
-
-    def ops(r):
-        o = r.get("ops")
-        return float(o) if isinstance(o, (int, float)) and o > 0 else None
-
-    def ns_per_op(r):
-        s, o = r.get("seconds"), ops(r)
-        return s / o * 1e9 if isinstance(s, (int, float)) and o else None
-
-    def faults_per_kop(r):
-        ru, o = r.get("rusage") or {}, ops(r)
-        if not o or "minflt" not in ru:
+    def faults_per_kop(f):
+        o = _ops(f)
+        if not o or records.MINFLT not in f:
             return None
-        return (ru.get("minflt", 0) + ru.get("majflt", 0)) / o * 1000
+        return (f[records.MINFLT] + f.get(records.MAJFLT, 0.0)) / o * 1000
 
-    def sys_ns_per_op(r):
-        ru, o = r.get("rusage") or {}, ops(r)
-        return ru["sys_s"] / o * 1e9 if o and isinstance(ru.get("sys_s"), (int, float)) else None
+    def sys_ns_per_op(f):
+        o = _ops(f)
+        return f[records.SYS_S] / o * 1e9 if o and records.SYS_S in f else None
 
-    panels.append(("time, ns/op (timed part)", per_run(ns_per_op)))
-    panels.append(("page faults per 1K ops (process)", per_run(faults_per_kop)))
-    panels.append(("kernel CPU, ns/op (process)", per_run(sys_ns_per_op)))
-    # per-op metrics of the collectors, most telling first; the fault
-    # counts repeat the rusage panel and are left out
-    prio = ("instr", "cycles", "tlb_flush", "zeroed", "dtlb", "miss", "")
-    cands = []
+    panels = [("time, ns/op (timed part)", _per_run(exp, ns_per_op)),
+              ("page faults per 1K ops (process)", _per_run(exp, faults_per_kop)),
+              ("kernel CPU, ns/op (process)", _per_run(exp, sys_ns_per_op))]
     for name, fig in exp.figures.items():
-        unit = fig.unit.lower()
-        if not name.startswith("metrics.") or "fault" in name:
-            continue
-        if "/1k" in unit or "per op" in unit or "/op" in unit:
-            rank = next(i for i, w in enumerate(prio) if w in name.lower())
-            cands.append((rank, name, fig))
-    for _, name, fig in sorted(cands, key=lambda c: c[0]):
-        d = per_run(lambda r, k=name[8:]: records._num(((r.get("metrics") or {}).get(k) or {}).get("value")))
-        if d and len(panels) < 8:
-            panels.append(("%s, %s" % (fig.label, fig.unit), d))
-    return [(t, d) for t, d in panels if d]
+        u = fig.unit.strip()
+        if u.endswith("/1K ops") or u.endswith("/op"):
+            # the collector's own description when the record carries one (schema 2)
+            title = "%s (%s)" % (fig.desc, u) if fig.desc else "%s, %s" % (name, u)
+            panels.append((title, _per_run(exp, lambda f, n=name: f.get(n))))
+    # figures that are 0 in every run say nothing per op (they stay in the figure tables)
+    kept = [(t, d) for t, d in panels if d and any(x for xs in d.values() for x in xs)]
+    return kept[:MAX_PANELS]
 
 
-def per_op(exp, outdir):
+def per_op(exp, outdir, prefix=""):
     panels = per_op_panels(exp)
     if not panels:
         return None
@@ -151,15 +158,15 @@ def per_op(exp, outdir):
             ax.scatter(d, [p] * len(d), s=10, color="black", zorder=3)
         ax.set_yticks(pos)
         ax.set_yticklabels(labels, fontsize=8)
-        ax.set_title(title, fontsize=10)
+        ax.set_title("\n".join(textwrap.wrap(title, 48)), fontsize=10)
         ax.grid(axis="x", alpha=0.3)
     for ax in list(axes.flat)[len(panels):]:
         ax.axis("off")
     fig.suptitle("Per-op costs (bar: median, dots: runs)")
-    return _save(fig, outdir, "per_op.png")
+    return _save(fig, outdir, prefix + "per_op.png", rect=(0, 0, 1, 0.96))
 
 
-def user_kernel(ctrl, outdir):
+def user_kernel(ctrl, outdir, prefix=""):
     rows = [r for r in ctrl["rows"] if r.get("user_s") is not None and r.get("sys_s") is not None]
     if not rows:
         return None
@@ -167,7 +174,8 @@ def user_kernel(ctrl, outdir):
     pos = np.arange(len(rows))[::-1]
     user = np.array([r["user_s"] for r in rows])
     sys_ = np.array([r["sys_s"] for r in rows])
-    fault = np.minimum(np.array([r.get("fault_s") or 0.0 for r in rows]), sys_)
+    measured = any(r.get("fault_s") for r in rows)
+    fault = np.minimum(np.array([r["fault_s"][0] if r.get("fault_s") else 0.0 for r in rows]), sys_)
     frac = [r.get("alloc_instr_frac") for r in rows]
     if any(f is not None for f in frac):
         # user time split by the allocator's share of instructions (the
@@ -182,19 +190,21 @@ def user_kernel(ctrl, outdir):
             ax.barh(pos, np.where(known, 0.0, user), color="#4C72B0", label="user (no instruction split)")
     else:
         ax.barh(pos, user, color="#4C72B0", label="user (allocator + workload code)")
-    ax.barh(pos, fault, left=user, color="#C44E52",
-            label="kernel: page faults (%s)" % ("measured cost" if ctrl["cost"]["measured"] else "assumed cost"))
-    ax.barh(pos, sys_ - fault, left=user + fault, color="#DD8452", label="kernel: other")
+    if measured:
+        ax.barh(pos, fault, left=user, color="#C44E52", label="kernel: page faults (calibrated cost)")
+        ax.barh(pos, sys_ - fault, left=user + fault, color="#DD8452", label="kernel: other")
+    else:
+        ax.barh(pos, sys_, left=user, color="#DD8452", label="kernel (fault cost not measurable: no calibration)")
     ax.set_yticks(pos)
     ax.set_yticklabels([r["variant"] for r in rows])
     ax.set_xlabel("CPU seconds per run (median, whole process)")
     ax.set_title("User vs kernel time")
-    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, frameon=False)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=2, frameon=False)
     ax.grid(axis="x", alpha=0.3)
-    return _save(fig, outdir, "user_kernel.png")
+    return _save(fig, outdir, prefix + "user_kernel.png")
 
 
-def rss(exp, outdir):
+def rss(exp, outdir, prefix=""):
     series = []
     for i, v in enumerate(exp.variants):
         for r in v.runs:
@@ -213,4 +223,38 @@ def rss(exp, outdir):
     ax.set_title("RSS over time (first run of each variant)")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     ax.grid(alpha=0.3)
-    return _save(fig, outdir, "rss.png")
+    return _save(fig, outdir, prefix + "rss.png")
+
+
+def matrix(d, outdir, geomean):
+    """Heat maps of the workload matrix (sections/matrix.py): ratio to the
+    best variant per workload, for time/throughput and for peak RSS, with
+    the geometric mean as the last column.  geomean(d, variant, workloads)."""
+    wl, vs = d["workloads"], d["variants"]
+    if not wl or not vs:
+        return None
+    cols = wl + ["geomean"]
+    fig, axes = plt.subplots(1, 2, figsize=(max(9, 2.6 * len(cols)), _height(len(vs)) + 1.2), squeeze=False)
+    for ax, (key, title) in zip(axes.flat, (("time", "time / throughput: ratio to best"),
+                                            ("rss", "peak RSS: ratio to best"))):
+        m = np.full((len(vs), len(cols)), np.nan)
+        for i, v in enumerate(vs):
+            for j, w in enumerate(wl):
+                if (v, w) in d[key] and d[key][(v, w)][1] is not None:
+                    m[i, j] = d[key][(v, w)][1]
+            g = geomean(d[key], v, wl)[0]
+            m[i, -1] = g if g is not None else np.nan
+        finite = m[np.isfinite(m)]
+        vmax = max(2.0, float(finite.max())) if finite.size else 2.0
+        ax.imshow(m, cmap="RdYlGn_r", vmin=1.0, vmax=vmax, aspect="auto")
+        for i in range(len(vs)):
+            for j in range(len(cols)):
+                ax.text(j, i, "-" if not np.isfinite(m[i, j]) else "%.2f" % m[i, j],
+                        ha="center", va="center", fontsize=9)
+        ax.set_xticks(range(len(cols)))
+        ax.set_xticklabels(cols, rotation=20, ha="right", fontsize=8)
+        ax.set_yticks(range(len(vs)))
+        ax.set_yticklabels(vs, fontsize=8)
+        ax.axvline(len(wl) - 0.5, color="black", lw=1.5)
+        ax.set_title(title + "\n(1.00 = best of its workload; larger is worse)", fontsize=10)
+    return _save(fig, outdir, "matrix.png")

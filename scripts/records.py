@@ -6,11 +6,17 @@ not parse, are not objects or lack the fields every record has are skipped
 and listed (line number and why), and the rest is used: a crashed or
 truncated run must not cost the whole experiment.
 
-A *figure* is one per-run scalar: throughput, the timed seconds, every
-rusage field, every entry of "metrics" and the scalar entries of "rss".
-Each figure knows whether higher or lower is better and what kind of
-quantity it is (for the wording of verdicts).  A figure a run could not
+A *figure* is one per-run scalar, and figures are read from the record's
+"metrics" only (schema 2): each entry carries its unit, its better
+direction ("higher", "lower", "neither") and a one-line description,
+written by the collector that produced it.  Nothing here guesses a
+direction or finds a figure by a part of its name.  Schema-1 records
+(which predate the direction) are read too, their figures without a
+direction, so no verdict is given on them.  A figure a run could not
 measure carries the reason instead of a value; it is never read as 0.
+
+Records of different workloads are never pooled: workload_groups() splits
+a file by workload (and its arguments) first.
 """
 
 import gzip
@@ -72,6 +78,30 @@ def split_engines(records):
     return native, sim
 
 
+def workload_key(rec):
+    """What makes two records the same workload: its name, the --cmd
+    string, and its arguments."""
+    return (str(rec.get("workload", "?")), str(rec.get("cmd") or ""),
+            " ".join(str(a) for a in (rec.get("args") or [])))
+
+
+def workload_groups(records):
+    """[(label, records)] in file order, one per workload (and arguments).
+    The label is the workload's name, with its arguments when the file
+    holds that workload with different arguments."""
+    groups = {}
+    for r in records:
+        groups.setdefault(workload_key(r), []).append(r)
+    names = [k[0] for k in groups]
+    out = []
+    for k, recs in groups.items():
+        label = "cmd: %s" % k[1] if k[0] == "cmd" else k[0]
+        if names.count(k[0]) > 1 and k[2]:
+            label += " " + k[2]
+        out.append((label, recs))
+    return out
+
+
 def invocations(records):
     """Invocation ids in file order."""
     seen = []
@@ -84,49 +114,47 @@ def invocations(records):
 
 # ------------------------------------------------------------------ figures
 
-class Figure:
-    """What a figure is: how to read it and how to word a change of it."""
+BETTER = ("higher", "lower", "neither")
+NO_DIRECTION = "record predates schema 2: no direction"
 
-    def __init__(self, name, unit, better, kind, label=None):
+# The core figures every schema-2 record carries in "metrics" (contract:
+# the C harness writes them; docs/record-format.md).  Sections that need
+# one by name look it up here, and say so when it is absent.
+THROUGHPUT = "ops_per_sec"
+TIMED_S = "timed_s"
+WALL_S = "wall_s"
+USER_S = "rusage_user_s"
+SYS_S = "rusage_sys_s"
+MAXRSS_KIB = "rusage_maxrss_kib"
+MINFLT = "rusage_minflt"
+MAJFLT = "rusage_majflt"
+NIVCSW = "rusage_nivcsw"
+
+# Schema-1 records kept these figures outside "metrics".  They are read
+# into the same names, WITHOUT a direction: a verdict needs the "better"
+# that only schema 2 records carry, and nothing here guesses it.
+_SCHEMA1_TOP = ((THROUGHPUT, "ops_per_sec", "ops/s"), (TIMED_S, "seconds", "s"), (WALL_S, "wall_s", "s"))
+_SCHEMA1_RUSAGE = ((USER_S, "user_s", "s"), (SYS_S, "sys_s", "s"), (MAXRSS_KIB, "maxrss_kb", "KiB"),
+                   (MINFLT, "minflt", "faults"), (MAJFLT, "majflt", "faults"),
+                   ("rusage_nvcsw", "nvcsw", "switches"), (NIVCSW, "nivcsw", "switches"))
+
+
+class Figure:
+    """One per-run figure as its collector described it: unit, which
+    direction is better ("higher", "lower", "neither"; None when the
+    record did not say) and a one-line description."""
+
+    def __init__(self, name, unit, better, desc=""):
         self.name = name
+        self.label = name
         self.unit = unit or ""
-        self.better = better          # "higher" or "lower"
-        self.kind = kind              # "throughput", "count", "amount"
-        self.label = label or name
+        self.better = better if better in BETTER else None
+        self.desc = desc or ""
+        self.why_no_direction = None if self.better else (
+            NO_DIRECTION if better is None else "the record's direction %r is not one of %s" % (better, "/".join(BETTER)))
 
     def __repr__(self):
         return "Figure(%s)" % self.name
-
-
-_COUNT_WORDS = ("flt", "fault", "flush", "call", "count", "pages", "instr", "csw",
-                "switch", "migration", "miss", "events", "syscall", "mmap", "munmap",
-                "madvise", "brk", "allocs", "frees")
-
-
-def classify(name, unit):
-    """Figure for a metric known only by name and unit."""
-    n = name.lower()
-    u = (unit or "").lower()
-    if "ops_per_sec" in n or u in ("ops/s", "op/s") or n.endswith("_per_sec") or n == "ipc":
-        return Figure(name, unit, "higher", "throughput")
-    if any(w in n for w in _COUNT_WORDS) and not (u.endswith("b") or "byte" in u or u in ("s", "ms", "us", "ns")):
-        return Figure(name, unit, "lower", "count")
-    return Figure(name, unit, "lower", "amount")
-
-
-CORE_FIGURES = [
-    Figure("ops_per_sec", "ops/s", "higher", "throughput", "throughput"),
-    Figure("seconds", "s", "lower", "amount", "timed seconds"),
-    Figure("wall_s", "s", "lower", "amount", "wall seconds"),
-    Figure("user_s", "s", "lower", "amount", "user CPU seconds"),
-    Figure("sys_s", "s", "lower", "amount", "kernel CPU seconds"),
-    Figure("maxrss_kb", "KiB", "lower", "amount", "peak RSS"),
-    Figure("minflt", "", "lower", "count", "minor faults"),
-    Figure("majflt", "", "lower", "count", "major faults"),
-    Figure("nvcsw", "", "lower", "count", "voluntary switches"),
-    Figure("nivcsw", "", "lower", "count", "involuntary switches"),
-]
-_CORE_BY_NAME = {f.name: f for f in CORE_FIGURES}
 
 
 def _num(v):
@@ -137,40 +165,36 @@ def _num(v):
     return float(v)
 
 
+def metrics_of(rec):
+    """The record's metrics as {name: entry}.  A schema-1 record's core
+    figures (top level and rusage) are added under the schema-2 names,
+    without a direction."""
+    ms = rec.get("metrics") if isinstance(rec.get("metrics"), dict) else {}
+    ms = {k: m for k, m in ms.items() if isinstance(m, dict)}
+    if rec.get("schema", 1) >= 2:
+        return ms
+    out = {}
+    ru = rec.get("rusage") if isinstance(rec.get("rusage"), dict) else {}
+    for name, key, unit in _SCHEMA1_TOP:
+        if _num(rec.get(key)) is not None:
+            out[name] = {"value": rec[key], "unit": unit}
+    for name, key, unit in _SCHEMA1_RUSAGE:
+        if _num(ru.get(key)) is not None:
+            out[name] = {"value": ru[key], "unit": unit}
+    for k, m in ms.items():
+        out[k] = {kk: vv for kk, vv in m.items() if kk != "better"}
+    return out
+
+
 def run_figures(rec):
-    """{name: value or "unsupported: reason"} for one record, and
-    {name: Figure} for the figures it mentions."""
+    """{name: value or "not supported: reason"} for one record, and
+    {name: Figure} for the figures it mentions: every entry of its
+    metrics, nothing else."""
     vals, figs = {}, {}
-
-    def put(fig, v):
-        figs[fig.name] = fig
-        vals[fig.name] = v
-
-    for name in ("ops_per_sec", "seconds", "wall_s"):
-        v = _num(rec.get(name))
-        if v is not None:
-            put(_CORE_BY_NAME[name], v)
-    ru = rec.get("rusage")
-    if isinstance(ru, dict):
-        for name in ("user_s", "sys_s", "maxrss_kb", "minflt", "majflt", "nvcsw", "nivcsw"):
-            v = _num(ru.get(name))
-            if v is not None:
-                put(_CORE_BY_NAME[name], v)
-    ms = rec.get("metrics")
-    if isinstance(ms, dict):
-        for name, m in ms.items():
-            if not isinstance(m, dict):
-                continue
-            key = "metrics." + name
-            fig = classify(name, m.get("unit"))
-            fig.name, fig.label = key, name
-            v = _num(m.get("value"))
-            if v is not None:
-                put(fig, v)
-            else:
-                put(fig, str(m.get("status") or "no value recorded"))
-    # "rss", "counters" and "probes" put their scalar figures in "metrics"
-    # too; reading only "metrics" avoids counting one figure twice.
+    for name, m in metrics_of(rec).items():
+        figs[name] = Figure(name, m.get("unit"), m.get("better"), m.get("desc"))
+        v = _num(m.get("value"))
+        vals[name] = v if v is not None else str(m.get("status") or "no value recorded")
     return vals, figs
 
 
@@ -210,6 +234,7 @@ class Variant:
         self.runs = []            # ok records
         self.failed = []          # failed records
         self.values = {}          # figure name -> [floats]
+        self.by_run = {}          # figure name -> {(invocation, run index): float}, for pairing
         self.unsupported = {}     # figure name -> {reason: count}
         self.alloc = {}
         self.knobs = {}
@@ -245,6 +270,7 @@ class Experiment:
                 val = vals[name]
                 if isinstance(val, float):
                     v.values.setdefault(name, []).append(val)
+                    v.by_run.setdefault(name, {})[(r.get("invocation"), r.get("run"))] = val
                 else:
                     v.unsupported.setdefault(name, {})
                     v.unsupported[name][val] = v.unsupported[name].get(val, 0) + 1
