@@ -28,6 +28,7 @@
 #include "large.h"
 #include "sizeclass.h"
 #include "superslab.h"
+#include "init.h"
 #include "thread.h"
 
 #ifndef HAKMEM_DEBUG

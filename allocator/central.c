@@ -3,24 +3,10 @@
  * its cost is shared by tens of mallocs or frees. */
 #include "central.h"
 
+#include "bytes.h"
 #include "sizeclass.h"
 
 struct hk_central hk_central[HK_NCLS];
-uint64_t hk_bytes_in_use, hk_bytes_peak;
-
-void hk_bytes_add(uint64_t n)
-{
-	uint64_t now = __atomic_add_fetch(&hk_bytes_in_use, n, __ATOMIC_RELAXED);
-	uint64_t peak = __atomic_load_n(&hk_bytes_peak, __ATOMIC_RELAXED);
-	while (now > peak &&
-	       !__atomic_compare_exchange_n(&hk_bytes_peak, &peak, now, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-		;
-}
-
-void hk_bytes_sub(uint64_t n)
-{
-	__atomic_sub_fetch(&hk_bytes_in_use, n, __ATOMIC_RELAXED);
-}
 
 /* ------------------------------------------------------ partial list */
 
@@ -65,7 +51,7 @@ void *hk_central_refill(unsigned cls, unsigned want, unsigned tid, unsigned *got
 			s = hk_slab_new(cls);
 			if (!s)
 				break;
-			c->slabs_new++;
+			c->n.slabs_new++;
 			list_append(c, s);
 		}
 		unsigned before = n;
@@ -95,8 +81,8 @@ void *hk_central_refill(unsigned cls, unsigned want, unsigned tid, unsigned *got
 			list_remove(c, s);
 	}
 	if (n) {
-		c->refills++;
-		c->refilled += n;
+		c->n.refills++;
+		c->n.refilled_blocks += n;
 		hk_bytes_add((uint64_t)n * hk_class_size[cls]);
 	}
 	pthread_mutex_unlock(&c->mu);
@@ -123,14 +109,22 @@ void hk_central_flush(unsigned cls, void *list, unsigned tid)
 			list_append(c, s);
 		if (--s->used == 0 && c->npartial > 1) {
 			list_remove(c, s);
-			c->slabs_released++;
+			c->n.slabs_released++;
 			hk_slab_release(s);
 		}
 	}
-	c->flushes++;
-	c->flushed += n;
-	c->remote += remote;
+	c->n.flushes++;
+	c->n.flushed_blocks += n;
+	c->n.remote_frees += remote;
 	hk_bytes_sub(n * hk_class_size[cls]);
+	pthread_mutex_unlock(&c->mu);
+}
+
+void hk_central_counts_get(unsigned cls, struct hk_central_counts *out)
+{
+	struct hk_central *c = &hk_central[cls];
+	pthread_mutex_lock(&c->mu);
+	*out = c->n;
 	pthread_mutex_unlock(&c->mu);
 }
 

@@ -30,6 +30,12 @@
 #define HK_COLD        __attribute__((noinline, cold))
 #define HK_INLINE      static inline __attribute__((always_inline))
 
+/* Statistics: each layer lists its counters once, as an X-macro of
+ * names (HK_OS_COUNTS, HK_SS_COUNTS, ...); this expands a list into the
+ * struct's fields.  stats.c expands the same lists into the merge, the
+ * table and the JSON writer. */
+#define HK_COUNT_FIELD(name) uint64_t name;
+
 /* Round x up to a multiple of a (a power of two). */
 #define HK_ALIGN_UP(x, a) (((x) + ((a) - 1)) & ~((size_t)(a) - 1))
 

@@ -24,7 +24,7 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "central.h"
+#include "bytes.h"
 #include "options.h"
 #include "os.h"
 

@@ -22,12 +22,14 @@ void *hk_large_resize(struct hk_large *h, void *p, size_t size);
 /* Is p a live large block?  (debug checks) */
 int hk_large_owns(const void *p);
 
-struct hk_large_counts {
-	uint64_t allocs, frees, cache_hits, mapped, unmapped, cached, cached_bytes;
-	/* cache hits split at 2 MiB, cached mappings grown by mremap, merges of
-	 * adjacent cached pieces, entries unmapped after HAKMEM_DECAY_MS */
-	uint64_t splits, grown, merges, decayed;
-};
+/* Calls, allocations served from the cache, mappings made and unmapped,
+ * entries and bytes in the cache now; cache hits split at 2 MiB, cached
+ * mappings grown by mremap, merges of adjacent cached pieces, entries
+ * unmapped after HAKMEM_DECAY_MS. */
+#define HK_LARGE_COUNTS(X) \
+	X(allocs) X(frees) X(cache_hits) X(mapped) X(unmapped) X(cached) X(cached_bytes) \
+	X(splits) X(grown) X(merges) X(decayed)
+struct hk_large_counts { HK_LARGE_COUNTS(HK_COUNT_FIELD) };
 void hk_large_counts_get(struct hk_large_counts *out);
 
 void hk_large_lock(void);

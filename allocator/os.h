@@ -13,10 +13,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct hk_os_counts {
-	uint64_t mmap, munmap, madvise, mremap;
-	uint64_t bytes_mapped, bytes_unmapped;
-};
+#include "config.h"
+
+/* Calls made, bytes mapped and unmapped (munmap and the shrinking part of
+ * mremap). */
+#define HK_OS_COUNTS(X) X(mmap) X(munmap) X(madvise) X(mremap) X(bytes_mapped) X(bytes_unmapped)
+struct hk_os_counts { HK_OS_COUNTS(HK_COUNT_FIELD) };
 extern struct hk_os_counts hk_os_counts;
 
 /* A fresh anonymous mapping of len bytes whose start is aligned to

@@ -20,7 +20,7 @@
 
 #include <pthread.h>
 
-#include "central.h"
+#include "bytes.h"
 #include "options.h"
 #include "os.h"
 #include "sizeclass.h"

@@ -115,12 +115,14 @@ void hk_slab_release(struct hk_slab *s);
 /* Is p inside a live slab of ours?  (debug checks; takes the lock) */
 int hk_ss_owns(const void *p);
 
-struct hk_ss_counts {
-	uint64_t mapped, unmapped, released, reused, live, peak_live, pooled;
-	/* empty slab units inside live SuperSlabs: given back by HAKMEM_RELEASE
-	 * (units, madvise calls), and bytes of them resident now */
-	uint64_t units_released, unit_releases, dirty_bytes;
-};
+/* SuperSlabs mapped, unmapped, released to the pool by HAKMEM_RELEASE,
+ * reused from the pool, live now and at peak, empty in the pool now; empty
+ * slab units inside live SuperSlabs given back by HAKMEM_RELEASE (units,
+ * madvise calls), and bytes of them resident now. */
+#define HK_SS_COUNTS(X) \
+	X(mapped) X(unmapped) X(released) X(reused) X(live) X(peak_live) X(pooled) \
+	X(units_released) X(unit_releases) X(dirty_bytes)
+struct hk_ss_counts { HK_SS_COUNTS(HK_COUNT_FIELD) };
 void hk_ss_counts_get(struct hk_ss_counts *out);
 
 void hk_ss_lock(void);
