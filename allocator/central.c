@@ -4,6 +4,7 @@
 #include "central.h"
 
 #include "bytes.h"
+#include "fmt.h"
 #include "sizeclass.h"
 
 struct hk_central hk_central[HK_NCLS];
@@ -36,6 +37,35 @@ static void list_remove(struct hk_central *c, struct hk_slab *s)
 	s->listed = 0;
 	c->npartial--;
 }
+
+/* ------------------------------------------------------ debug checks */
+
+#if HK_DEBUG_INVARIANTS
+/* The partial list is a consistent doubly-linked list of npartial slabs of
+ * this class, each with a free block or uncarved space, and each slab's
+ * blocks add up: free list + uncarved + out = capacity. */
+static void check_class(struct hk_central *c, unsigned cls)
+{
+	unsigned n = 0;
+	struct hk_slab *prev = NULL;
+	for (struct hk_slab *s = c->head; s; prev = s, s = s->next) {
+		HK_CHECK(++n <= c->npartial, "partial list longer than npartial (a cycle?)", s);
+		HK_CHECK(s->prev == prev, "partial list back link", s);
+		HK_CHECK(s->listed && s->cls == cls && s->size == hk_class_size[cls], "slab on the wrong partial list", s);
+		HK_CHECK(s->free || s->bump < s->end, "full slab on the partial list", s);
+		uint64_t nfree = 0;
+		for (void *b = s->free; b; b = *(void **)b) {
+			HK_CHECK(hk_slab_of(b) == s, "free block of another slab on a slab's free list", b);
+			HK_CHECK(++nfree <= s->cap, "slab free list longer than the slab (a cycle?)", s);
+		}
+		HK_CHECK(nfree + (uint64_t)(s->end - s->bump) / s->size + s->used == s->cap,
+			 "slab blocks do not add up (free + uncarved + out != capacity)", s);
+	}
+	HK_CHECK(n == c->npartial && c->tail == prev, "partial list count or tail", c->head);
+}
+#else
+#define check_class(c, cls) ((void)0)
+#endif
 
 /* ------------------------------------------------------------ refill */
 
@@ -85,6 +115,7 @@ void *hk_central_refill(unsigned cls, unsigned want, unsigned tid, unsigned *got
 		c->n.refilled_blocks += n;
 		hk_bytes_add((uint64_t)n * hk_class_size[cls]);
 	}
+	check_class(c, cls);
 	pthread_mutex_unlock(&c->mu);
 	*got = n;
 	return head;
@@ -117,6 +148,7 @@ void hk_central_flush(unsigned cls, void *list, unsigned tid)
 	c->n.flushed_blocks += n;
 	c->n.remote_frees += remote;
 	hk_bytes_sub(n * hk_class_size[cls]);
+	check_class(c, cls);
 	pthread_mutex_unlock(&c->mu);
 }
 

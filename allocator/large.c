@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "fmt.h"
 #include "options.h"
 #include "os.h"
 
@@ -95,10 +96,12 @@ static void cache_unlink(struct hk_large *h)
 	cache_n--;
 	cache_bytes -= h->map_len;
 	counts.cached--;
+	h->state = 0;
 }
 
 static void cache_link(struct hk_large *h)
 {
+	h->state = HK_LARGE_CACHED;
 	dl_push(&cache_head, h);
 	cache_n++;
 	cache_bytes += h->map_len;
@@ -140,6 +143,37 @@ static void unmap_list(struct hk_large *evict)
 		evict = next;
 	}
 }
+
+/* ------------------------------------------------------ debug checks */
+
+#if HK_DEBUG_INVARIANTS
+/* Under large_mu: the cache and live lists are consistent, their counts
+ * and byte sums match, and no two cached mappings are adjacent (a free
+ * merges neighbours, so adjacent entries mean a merge was missed). */
+static void check_lists(void)
+{
+	size_t n = 0, bytes = 0;
+	for (struct hk_large *h = cache_head, *prev = NULL; h; prev = h, h = h->next) {
+		HK_CHECK(++n <= cache_n, "large cache longer than its count (a cycle?)", h);
+		HK_CHECK(h->prev == prev && h->state == HK_LARGE_CACHED, "large cache links or state", h);
+		HK_CHECK(h->h.magic == HK_MAGIC && h->h.kind == HK_KIND_LARGE && h->map_base == (char *)h, "cached large header", h);
+		bytes += h->map_len;
+		for (struct hk_large *o = cache_head; o; o = o->next)
+			HK_CHECK((char *)o + o->map_len != (char *)h, "two adjacent cached mappings were not merged", h);
+	}
+	HK_CHECK(n == cache_n && bytes == cache_bytes && n == counts.cached, "large cache count or bytes", cache_head);
+	bytes = 0;
+	for (struct hk_large *h = live, *prev = NULL; h; prev = h, h = h->next) {
+		HK_CHECK(h->prev == prev && h->state == HK_LARGE_LIVE, "live large list links or state", h);
+		HK_CHECK(h->h.magic == HK_MAGIC && h->h.kind == HK_KIND_LARGE, "live large header", h);
+		bytes += h->map_len;
+		HK_CHECK(bytes <= live_bytes, "live large bytes exceed the count (a cycle?)", h);
+	}
+	HK_CHECK(bytes == live_bytes, "live large bytes", live);
+}
+#else
+#define check_lists() ((void)0)
+#endif
 
 /* ------------------------------------------------------------- alloc */
 
@@ -255,20 +289,27 @@ void *hk_large_alloc(size_t size, size_t align, int zero)
 	h->zeroed = 0;
 	hk_bytes_add(h->map_len);
 	pthread_mutex_lock(&large_mu);
+	h->state = HK_LARGE_LIVE;
 	dl_push(&live, h);
 	live_add(h->map_len);
+	check_lists();
 	pthread_mutex_unlock(&large_mu);
 	return p;
 }
 
 /* -------------------------------------------------------------- free */
 
-void hk_large_free(struct hk_large *h)
+void hk_large_free(struct hk_large *h, void *p)
 {
 	struct hk_large *evict = NULL;
 	uint32_t now = hk_os_now_ms();
-	hk_bytes_sub(h->map_len);
 	pthread_mutex_lock(&large_mu);
+	if (HK_UNLIKELY(h->state != HK_LARGE_LIVE)) {
+		pthread_mutex_unlock(&large_mu);
+		hk_fatal("free(): double free of", p, "(large block is already free)");
+	}
+	h->state = 0;
+	hk_bytes_sub(h->map_len);
 	counts.frees++;
 	dl_remove(&live, h);
 	live_bytes -= h->map_len;
@@ -293,6 +334,7 @@ void hk_large_free(struct hk_large *h)
 		h = NULL;
 	}
 	cache_enforce(now, &evict);
+	check_lists();
 	pthread_mutex_unlock(&large_mu);
 	if (h) {
 		h->next = evict;
@@ -321,9 +363,9 @@ void *hk_large_resize(struct hk_large *h, void *p, size_t size)
 		 * bigger than its block; the next piece can merge with it) */
 		size_t keep = h->block_off == HK_LARGE_HDR ? HK_ALIGN_UP(need, HK_SS_SIZE) : need;
 		if (size < h->user_size / 2 && keep < old && hk_os_resize_in_place(h, old, keep) == 0) {
-			h->map_len = keep;
 			hk_bytes_sub(old - keep);
 			pthread_mutex_lock(&large_mu);
+			h->map_len = keep;
 			live_bytes -= old - keep;
 			pthread_mutex_unlock(&large_mu);
 		}
@@ -354,10 +396,10 @@ void *hk_large_resize(struct hk_large *h, void *p, size_t size)
 		}
 	}
 	if (hk_os_resize_in_place(h, old, need) == 0) {
-		h->map_len = need;
 		h->user_size = size;
 		hk_bytes_add(need - old);
 		pthread_mutex_lock(&large_mu);
+		h->map_len = need;
 		live_add(need - old);
 		pthread_mutex_unlock(&large_mu);
 		return p;
@@ -368,20 +410,20 @@ void *hk_large_resize(struct hk_large *h, void *p, size_t size)
 		return NULL;
 	pthread_mutex_lock(&large_mu);
 	dl_remove(&live, h);                /* its list links move with it */
+	live_bytes -= old;
 	pthread_mutex_unlock(&large_mu);
 	struct hk_large *q = hk_os_move_grow(h, old, need, HK_SS_SIZE);
-	size_t added = 0;
 	if (q) {
 		h = q;
 		h->map_base = (char *)h;
 		h->map_len = need;
 		h->user_size = size;
-		added = need - old;
-		hk_bytes_add(added);
+		hk_bytes_add(need - old);
 	}
 	pthread_mutex_lock(&large_mu);
 	dl_push(&live, h);
-	live_add(added);
+	live_add(h->map_len);
+	check_lists();
 	pthread_mutex_unlock(&large_mu);
 	return q ? (char *)q + off : NULL;
 }

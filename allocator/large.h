@@ -1,4 +1,4 @@
-/* large.h - blocks above HK_SMALL_MAX (256 KiB) and blocks with alignments
+/* large.h - blocks above HK_SMALL_MAX (1.75 MiB) and blocks with alignments
  * slabs cannot give: one 2 MiB-aligned mapping each, with a header in
  * front (superslab.h: struct hk_large), and a bounded, decaying cache of
  * freed mappings kept resident so that alloc/free loops of big sizes do
@@ -14,7 +14,10 @@
 /* A block of `size` bytes aligned to `align` (0 or a power of two);
  * zero != 0 asks for zeroed memory (calloc).  NULL with errno ENOMEM. */
 void *hk_large_alloc(size_t size, size_t align, int zero);
-void hk_large_free(struct hk_large *h);
+/* Free the block at p, whose header is h.  A block that is not live (a
+ * double free of a block still in the cache) aborts with a message
+ * instead of corrupting the cache lists. */
+void hk_large_free(struct hk_large *h, void *p);
 size_t hk_large_usable(const struct hk_large *h, const void *p);
 /* Resize in place, or move the pages with mremap; returns the block (p or
  * its new address), or NULL when the caller must allocate and copy. */

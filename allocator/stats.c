@@ -87,7 +87,7 @@ static const struct group {
 	const struct field *fields;
 	unsigned n;
 } groups[] = {
-	{ "large", "large (> 256 KiB or big alignment)", large_fields, sizeof(large_fields) / sizeof(large_fields[0]) },
+	{ "large", "large (> 1792 KiB or big alignment)", large_fields, sizeof(large_fields) / sizeof(large_fields[0]) },
 	{ "superslabs", "superslabs", ss_fields, sizeof(ss_fields) / sizeof(ss_fields[0]) },
 	{ NULL, "bytes (slab blocks out + large mappings)", bytes_fields, sizeof(bytes_fields) / sizeof(bytes_fields[0]) },
 	{ "syscalls", "syscalls", os_fields, sizeof(os_fields) / sizeof(os_fields[0]) },

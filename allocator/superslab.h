@@ -62,6 +62,8 @@ struct hk_ss {
 	uint8_t released;           /* pooled and given back by HAKMEM_RELEASE */
 	uint8_t dirty_listed;       /* on the dirty list (oldest first) */
 	uint32_t dirty_since_ms;    /* when its dirty units were last added to */
+	uint32_t avail_run;         /* listed: its longest run of free units (its list's index) */
+	uint32_t pad;
 	struct hk_ss *next, *prev;          /* "has free units" list or pool */
 	struct hk_ss *dirty_next, *dirty_prev;   /* SuperSlabs with dirty units, least recently dirtied first */
 	struct hk_ss *all_next, *all_prev;  /* every SuperSlab (debug checks) */
@@ -78,9 +80,13 @@ struct hk_large {
 	size_t user_size;
 	uint32_t zeroed;            /* the block's bytes are known to be zero */
 	uint32_t freed_ms;          /* when it entered the large cache (decay) */
+	uint32_t state;             /* HK_LARGE_LIVE, HK_LARGE_CACHED, or 0 (being unmapped) */
+	uint32_t pad2;
 	struct hk_large *next, *prev;   /* large cache */
 };
 #define HK_LARGE_HDR ((size_t)1024)
+#define HK_LARGE_LIVE   0x4556494cu   /* "LIVE": handed out */
+#define HK_LARGE_CACHED 0x48434143u   /* "CACH": in the large cache */
 
 _Static_assert(sizeof(struct hk_slab) == 64, "slab metadata is one cache line");
 _Static_assert(sizeof(struct hk_ss) <= HK_UNIT_SIZE, "SuperSlab header fits unit 0");

@@ -25,6 +25,7 @@
 #include <pthread.h>
 
 #include "central.h"
+#include "fmt.h"
 #include "options.h"
 #include "os.h"
 #include "sizeclass.h"
@@ -55,10 +56,17 @@ static void thread_exit(void *arg);
 /* ------------------------------------------------------ process init */
 
 /* Bin limits: about 64 KiB of blocks per class, between 2 and 256 blocks,
- * scaled by HAKMEM_TCACHE percent. */
+ * scaled by HAKMEM_TCACHE percent.  Mid classes (above 256 KiB) get no
+ * thread cache (limit 0): every malloc and free of one goes to its class's
+ * lock, as a large block goes to the large lock, and an idle thread never
+ * holds megabytes of them. */
 static void limits_init(void)
 {
 	for (unsigned c = 1; c < HK_NCLS; c++) {
+		if (hk_class_size[c] > HK_MID_MIN) {
+			bin_limit[c] = 0;
+			continue;
+		}
 		uint64_t n = 65536 / hk_class_size[c];
 		if (n > 256)
 			n = 256;
@@ -180,6 +188,21 @@ static struct hk_bin *real_bin(struct hk_tcache *tc, unsigned cls)
 	return tc->counted ? &tc->counted->bins[cls] : &tc->bins[cls];
 }
 
+#if HK_DEBUG_INVARIANTS
+/* The bin's list is as long as its room says (and has no cycle). */
+static void check_bin(const struct hk_tcache *tc, const struct hk_bin *b, unsigned cls)
+{
+	if (tc->state != HK_T_ACTIVE)
+		return;
+	int64_t n = 0;
+	for (void *p = b->head; p; p = *(void **)p)
+		HK_CHECK(++n <= (int64_t)bin_limit[cls], "thread cache list longer than its limit (a cycle?)", b->head);
+	HK_CHECK(n == (int64_t)bin_limit[cls] - b->room, "thread cache length disagrees with its room", b->head);
+}
+#else
+#define check_bin(tc, b, cls) ((void)0)
+#endif
+
 HK_NOINLINE void *hk_bin_refill(unsigned cls)
 {
 	struct hk_tcache *tc = &hk_tc;
@@ -200,6 +223,7 @@ HK_NOINLINE void *hk_bin_refill(unsigned cls)
 	void *p = b->head;
 	b->head = *(void **)p;
 	b->room++;
+	check_bin(tc, b, cls);
 	if (tc->counted)
 		tc->counted->nalloc[cls]++;
 	else if (stats_mode)
@@ -238,6 +262,7 @@ HK_NOINLINE void hk_bin_overflow(unsigned cls)
 	*(void **)last = NULL;
 	b->room = (int64_t)limit - keep;
 	hk_central_flush(cls, first, tc->tid);
+	check_bin(tc, b, cls);
 }
 
 void hk_thread_counts(const struct hk_tcache *tc, unsigned cls, uint64_t *allocs, uint64_t *cached)
