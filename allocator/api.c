@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "decay.h"
 #include "fmt.h"
 #include "front.h"
 #include "large.h"
@@ -128,6 +129,7 @@ HK_COLD static void free_not_small(void *p)
 	struct hk_large *l = (struct hk_large *)h;
 	if (h->magic == HK_MAGIC && h->kind == HK_KIND_LARGE && (char *)p == (char *)l + l->block_off) {
 		hk_large_free(l, p);
+		hk_decay_kick();
 		return;
 	}
 	hk_fatal("free(): invalid pointer", p, "(not a block allocated by hakmem)");

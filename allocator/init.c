@@ -15,6 +15,7 @@
 #include <pthread.h>
 
 #include "central.h"
+#include "decay.h"
 #include "large.h"
 #include "options.h"
 #include "stats.h"
@@ -80,7 +81,9 @@ static void fork_parent(void)
 
 static void fork_child(void)
 {
-	/* only this thread exists in the child: forget the others' caches */
+	/* only this thread exists in the child: forget the others' caches
+	 * and the decay thread */
 	hk_threads_forget_others();
+	hk_decay_forget_thread();
 	fork_parent();
 }

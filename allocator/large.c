@@ -16,8 +16,9 @@
  * bytes) bytes, never above HAKMEM_LARGE_CACHE_MB; the least recently
  * freed go first.  "Recent peak" is the larger of the last two
  * HAKMEM_DECAY_MS windows, and an entry not reused for HAKMEM_DECAY_MS is
- * unmapped at the next large alloc or free.  Only plainly aligned blocks
- * are cached. */
+ * unmapped at the next large alloc or free, or by the decay tick (decay.c:
+ * any thread's slow path, or the decay thread while the program is idle).
+ * Only plainly aligned blocks are cached. */
 #include "large.h"
 
 #include <errno.h>
@@ -134,14 +135,18 @@ static void cache_enforce(uint32_t now, struct hk_large **evict)
 	}
 }
 
-static void unmap_list(struct hk_large *evict)
+/* Unmap a list of evicted mappings; returns their bytes. */
+static size_t unmap_list(struct hk_large *evict)
 {
+	size_t bytes = 0;
 	while (evict) {
 		struct hk_large *next = evict->next;
 		__atomic_fetch_add(&counts.unmapped, 1, __ATOMIC_RELAXED);
+		bytes += evict->map_len;
 		hk_os_unmap(evict->map_base, evict->map_len);
 		evict = next;
 	}
+	return bytes;
 }
 
 /* ------------------------------------------------------ debug checks */
@@ -256,13 +261,17 @@ void *hk_large_alloc(size_t size, size_t align, int zero)
 	 * larger; 2 MiB for alignments of 2 MiB and more (see superslab.h) */
 	size_t off = align <= HK_LARGE_HDR ? HK_LARGE_HDR : align < HK_SS_SIZE ? align : HK_SS_SIZE;
 	size_t need = HK_ALIGN_UP(off + size, HK_PAGE);
-	struct hk_large *h = NULL, *grow = NULL;
+	struct hk_large *h = NULL, *grow = NULL, *evict = NULL;
+	uint32_t now = hk_os_now_ms();
 
 	pthread_mutex_lock(&large_mu);
 	counts.allocs++;
+	window_roll(now);
+	cache_enforce(now, &evict);         /* what decayed goes, rather than being reused */
 	if (off == HK_LARGE_HDR && cache_head)
 		h = cache_take(need, &grow);
 	pthread_mutex_unlock(&large_mu);
+	unmap_list(evict);
 
 	if (grow)
 		h = grow_mapping(grow, need);
@@ -428,6 +437,30 @@ void *hk_large_resize(struct hk_large *h, void *p, size_t size)
 	return q ? (char *)q + off : NULL;
 }
 
+size_t hk_large_decay(uint32_t now)
+{
+	struct hk_large *evict = NULL;
+	pthread_mutex_lock(&large_mu);
+	window_roll(now);
+	cache_enforce(now, &evict);
+	pthread_mutex_unlock(&large_mu);
+	return unmap_list(evict);
+}
+
+size_t hk_large_trim(void)
+{
+	struct hk_large *evict = NULL;
+	pthread_mutex_lock(&large_mu);
+	while (cache_head) {
+		struct hk_large *h = cache_head;
+		cache_unlink(h);
+		h->next = evict;
+		evict = h;
+	}
+	pthread_mutex_unlock(&large_mu);
+	return unmap_list(evict);
+}
+
 int hk_large_owns(const void *p)
 {
 	const struct hk_large *want = (const struct hk_large *)hk_prefix_of(p);
@@ -444,5 +477,9 @@ void hk_large_counts_get(struct hk_large_counts *out)
 	pthread_mutex_lock(&large_mu);
 	*out = counts;
 	out->cached_bytes = cache_bytes;
+	out->live_bytes = live_bytes;
+	out->live = 0;
+	for (struct hk_large *h = live; h; h = h->next)
+		out->live++;
 	pthread_mutex_unlock(&large_mu);
 }

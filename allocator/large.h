@@ -22,16 +22,21 @@ size_t hk_large_usable(const struct hk_large *h, const void *p);
 /* Resize in place, or move the pages with mremap; returns the block (p or
  * its new address), or NULL when the caller must allocate and copy. */
 void *hk_large_resize(struct hk_large *h, void *p, size_t size);
+/* Unmap cache entries older than HAKMEM_DECAY_MS (and over the bounds);
+ * returns the bytes unmapped. */
+size_t hk_large_decay(uint32_t now);
+/* Unmap the whole cache (malloc_trim); returns the bytes unmapped. */
+size_t hk_large_trim(void);
 /* Is p a live large block?  (debug checks) */
 int hk_large_owns(const void *p);
 
 /* Calls, allocations served from the cache, mappings made and unmapped,
  * entries and bytes in the cache now; cache hits split at 2 MiB, cached
  * mappings grown by mremap, merges of adjacent cached pieces, entries
- * unmapped after HAKMEM_DECAY_MS. */
+ * unmapped after HAKMEM_DECAY_MS; live blocks and their mapping bytes now. */
 #define HK_LARGE_COUNTS(X) \
 	X(allocs) X(frees) X(cache_hits) X(mapped) X(unmapped) X(cached) X(cached_bytes) \
-	X(splits) X(grown) X(merges) X(decayed)
+	X(splits) X(grown) X(merges) X(decayed) X(live) X(live_bytes)
 struct hk_large_counts { HK_LARGE_COUNTS(HK_COUNT_FIELD) };
 void hk_large_counts_get(struct hk_large_counts *out);
 

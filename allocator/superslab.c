@@ -458,6 +458,42 @@ void hk_slab_release(struct hk_slab *s)
 	pthread_mutex_unlock(&ss_mu);
 }
 
+size_t hk_ss_decay(uint32_t now)
+{
+	pthread_mutex_lock(&ss_mu);
+	uint64_t before = counts.units_released;
+	dirty_trim(now);
+	size_t bytes = (size_t)(counts.units_released - before) << HK_UNIT_SHIFT;
+	check_all();
+	pthread_mutex_unlock(&ss_mu);
+	return bytes;
+}
+
+size_t hk_ss_trim(void)
+{
+	size_t bytes = 0;
+	pthread_mutex_lock(&ss_mu);
+	if (hk_opt(RELEASE) != HK_RELEASE_KEEP) {
+		while (dirty_head) {
+			bytes += units_bytes(dirty_head->dirty_units);
+			dirty_release(dirty_head);
+		}
+		/* the pool's resident SuperSlabs (at its head) */
+		for (struct hk_ss *ss = pool_head; ss && !ss->released; ss = ss->next) {
+			hk_os_release((char *)ss + HK_UNIT_SIZE, HK_SS_SIZE - HK_UNIT_SIZE);
+			bytes += HK_SS_SIZE - HK_UNIT_SIZE;
+			ss->dirty_units = 0;
+			ss->released = 1;
+			counts.released++;
+			pool_resident--;
+			pool_released++;
+		}
+	}
+	check_all();
+	pthread_mutex_unlock(&ss_mu);
+	return bytes;
+}
+
 int hk_ss_owns(const void *p)
 {
 	const struct hk_ss *want = (const struct hk_ss *)hk_prefix_of(p);

@@ -118,6 +118,12 @@ HK_INLINE struct hk_slab *hk_slab_of(const void *p)
 struct hk_slab *hk_slab_new(unsigned cls);
 /* Give an empty slab's units back to its SuperSlab. */
 void hk_slab_release(struct hk_slab *s);
+/* Give back dirty units left alone for HAKMEM_DECAY_MS (and over the
+ * bound); returns the bytes. */
+size_t hk_ss_decay(uint32_t now);
+/* Give back every dirty unit and every resident pooled SuperSlab by
+ * HAKMEM_RELEASE (malloc_trim); returns the bytes (0 with keep). */
+size_t hk_ss_trim(void);
 /* Is p inside a live slab of ours?  (debug checks; takes the lock) */
 int hk_ss_owns(const void *p);
 

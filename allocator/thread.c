@@ -25,6 +25,7 @@
 #include <pthread.h>
 
 #include "central.h"
+#include "decay.h"
 #include "fmt.h"
 #include "options.h"
 #include "os.h"
@@ -212,6 +213,7 @@ HK_NOINLINE void *hk_bin_refill(unsigned cls)
 	if (!b->head) {
 		/* an exiting thread takes one block at a time */
 		unsigned want = tc->state == HK_T_ACTIVE ? bin_limit[cls] / 2 : 1, got;
+		hk_decay_maybe();
 		void *list = hk_central_refill(cls, want ? want : 1, tc->tid, &got);
 		if (!list) {
 			errno = ENOMEM;
@@ -263,6 +265,23 @@ HK_NOINLINE void hk_bin_overflow(unsigned cls)
 	b->room = (int64_t)limit - keep;
 	hk_central_flush(cls, first, tc->tid);
 	check_bin(tc, b, cls);
+	hk_decay_maybe();
+	if (tc->state == HK_T_ACTIVE)
+		hk_decay_kick();        /* no allocator lock is held here */
+}
+
+void hk_thread_flush_own(void)
+{
+	struct hk_tcache *tc = &hk_tc;
+	if (tc->state != HK_T_ACTIVE)
+		return;
+	for (unsigned c = 1; c < HK_NCLS; c++) {
+		struct hk_bin *b = real_bin(tc, c);
+		if (b->head)
+			hk_central_flush(c, b->head, tc->tid);
+		b->head = NULL;
+		b->room = bin_limit[c];
+	}
 }
 
 void hk_thread_counts(const struct hk_tcache *tc, unsigned cls, uint64_t *allocs, uint64_t *cached)

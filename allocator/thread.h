@@ -8,6 +8,10 @@
  * cheap after the first call). */
 void hk_thread_setup(void);
 
+/* Give every block in the calling thread's cache back to its slab
+ * (malloc_trim). */
+void hk_thread_flush_own(void);
+
 /* Walk the caches of live threads (statistics at exit); fn gets each. */
 void hk_threads_foreach(void (*fn)(const struct hk_tcache *tc, void *arg), void *arg);
 /* Add a live thread's mallocs (counted in statistics mode only) and cached

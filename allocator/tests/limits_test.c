@@ -14,9 +14,16 @@
  *                                   program sleeps: RSS goes down within a
  *                                   few HAKMEM_DECAY_MS (it used to stay
  *                                   until the next large malloc or free)
+ *   limits_test trim                malloc_trim(0) gives free slab memory
+ *                                   and the large cache back; mallinfo2
+ *                                   reports HAKMEM's live blocks
+ *   limits_test stats_stderr_closed HAKMEM_STATS=1 output reaches the
+ *                                   original stderr of a program that
+ *                                   closed its stderr before exiting
  *
  * Every case runs in a child under a watchdog (alarm), so a hang is a
  * failure, never a stuck test. */
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,10 +196,96 @@ static int case_decay(void)
 	return 0;
 }
 
+/* ---------------------------------------------------- trim, mallinfo2 */
+
+#define TRIM_SMALL 4000
+#define TRIM_LARGE 8
+
+static int trim_and_report(void)
+{
+	static char *small[TRIM_SMALL], *large[TRIM_LARGE];
+	char *live[100];
+	for (int i = 0; i < 100; i++)
+		live[i] = malloc(10000);
+	for (int i = 0; i < TRIM_SMALL; i++) {
+		small[i] = malloc(16384);
+		memset(small[i], 1, 16384);
+	}
+	for (int i = 0; i < TRIM_LARGE; i++) {
+		large[i] = malloc(4 << 20);
+		memset(large[i], 1, 4 << 20);
+	}
+	struct mallinfo2 m = mallinfo2();
+	fprintf(stderr, "mallinfo2 with 8 live 4 MiB blocks and 64 MB of 16 KiB ones: arena %zu hblks %zu hblkhd %zu uordblks %zu\n",
+		m.arena, m.hblks, m.hblkhd, m.uordblks);
+	int ok = m.hblks >= TRIM_LARGE && m.hblkhd >= (size_t)TRIM_LARGE << 22 && m.uordblks >= (size_t)TRIM_SMALL * 16384 &&
+		 m.arena >= m.uordblks;
+	for (int i = 0; i < TRIM_SMALL; i++)
+		free(small[i]);
+	for (int i = 0; i < TRIM_LARGE; i++)
+		free(large[i]);
+	long before = rss_kib();
+	int r = malloc_trim(0);
+	long after = rss_kib();
+	fprintf(stderr, "RSS after freeing %ld KiB, after malloc_trim(0) %ld KiB (returned %d)\n", before, after, r);
+	for (int i = 0; i < 100; i++)
+		free(live[i]);
+	if (!ok)
+		return 1;
+	/* most of what was freed but still resident goes back */
+	return r == 1 && before - after >= 24 * 1024 && after < before / 4 ? 0 : 2;
+}
+
+static int case_trim(void)
+{
+	check_child(trim_and_report, 60, "mallinfo2 reports HAKMEM's blocks and malloc_trim(0) gives free memory back");
+	return 0;
+}
+
+/* ------------------------------------------------------ closed stderr */
+
+static int stats_child(void)
+{
+	free(malloc(100));
+	close(2);           /* as xz and sort do before exiting */
+	return 0;
+}
+
+static int case_stats_stderr_closed(const char *self)
+{
+	int fds[2];
+	if (pipe(fds) != 0)
+		return 1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], 2);
+		close(fds[0]);
+		close(fds[1]);
+		setenv("HAKMEM_STATS", "1", 1);
+		execl(self, self, "stats_child", (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	char out[16384];
+	size_t len = 0;
+	ssize_t n;
+	while ((n = read(fds[0], out + len, sizeof(out) - 1 - len)) > 0)
+		len += (size_t)n;
+	out[len] = '\0';
+	close(fds[0]);
+	int status = 0;
+	waitpid(pid, &status, 0);
+	CHECK("the child exited normally", WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	if (!strstr(out, "hakmem: statistics"))
+		fprintf(stderr, "  the child's stderr held: '%s'\n", out);
+	CHECK("HAKMEM_STATS=1 output is not lost when the program closed stderr", strstr(out, "hakmem: statistics") != NULL);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
-		fprintf(stderr, "usage: limits_test large_double_free|map_limit|decay\n");
+		fprintf(stderr, "usage: limits_test large_double_free|map_limit|decay|trim|stats_stderr_closed\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "large_double_free"))
@@ -201,8 +294,14 @@ int main(int argc, char **argv)
 		case_map_limit();
 	else if (!strcmp(argv[1], "decay"))
 		case_decay();
+	else if (!strcmp(argv[1], "trim"))
+		case_trim();
+	else if (!strcmp(argv[1], "stats_stderr_closed"))
+		case_stats_stderr_closed("/proc/self/exe");
+	else if (!strcmp(argv[1], "stats_child"))
+		return stats_child();
 	else {
-		fprintf(stderr, "limits_test: unknown case '%s' (large_double_free, map_limit, decay)\n", argv[1]);
+		fprintf(stderr, "limits_test: unknown case '%s' (large_double_free, map_limit, decay, trim, stats_stderr_closed)\n", argv[1]);
 		return 2;
 	}
 	return check_summary();
