@@ -15,7 +15,7 @@
  * - valloc/pvalloc: page alignment, pvalloc rounds the size up to pages;
  * - malloc_usable_size(NULL) = 0; free_sized/free_aligned_sized (C23) free.
  *
- * With -Dhakmem_debug=true every small block carries an 8-byte canary at
+ * With HAKMEM_DEBUG >= 1 (config.h) every small block carries an 8-byte canary at
  * its end and a "freed" mark while free, and free() validates the pointer
  * first: invalid frees, double frees and overruns abort with a message. */
 #include <errno.h>
@@ -23,16 +23,14 @@
 #include <string.h>
 
 #include "config.h"
+#include "decay.h"
 #include "fmt.h"
 #include "front.h"
 #include "large.h"
 #include "sizeclass.h"
 #include "superslab.h"
+#include "init.h"
 #include "thread.h"
-
-#ifndef HAKMEM_DEBUG
-#define HAKMEM_DEBUG 0
-#endif
 
 static inline int is_pow2(size_t x) { return x && !(x & (x - 1)); }
 
@@ -130,7 +128,8 @@ HK_COLD static void free_not_small(void *p)
 	struct hk_prefix *h = hk_prefix_of(p);
 	struct hk_large *l = (struct hk_large *)h;
 	if (h->magic == HK_MAGIC && h->kind == HK_KIND_LARGE && (char *)p == (char *)l + l->block_off) {
-		hk_large_free(l);
+		hk_large_free(l, p);
+		hk_decay_kick();
 		return;
 	}
 	hk_fatal("free(): invalid pointer", p, "(not a block allocated by hakmem)");
@@ -220,18 +219,23 @@ HK_EXPORT void *realloc(void *p, size_t size)
 		hk_free(p);
 		return NULL;
 	}
-	size_t cur = hk_usable(p);
+	size_t cur = hk_usable(p), want = size;
 	struct hk_prefix *h = hk_prefix_of(p);
 	if (hk_class_of_ptr(h, p)) {
 		/* in place unless it grows out of the class or shrinks below half */
 		if (size <= cur && size >= cur / 2)
 			return p;
+		/* a mid-size block that grows moves to at least twice its size:
+		 * a growing buffer then copies 3 times between 256 KiB and the
+		 * large blocks (which grow by mremap), not at each of 11 classes */
+		if (size > cur && cur > HK_MID_MIN && size < 2 * cur)
+			want = 2 * cur;
 	} else if (size > HK_SMALL_MAX) {
 		void *q = hk_large_resize((struct hk_large *)h, p, size);
 		if (q)
 			return q;
 	}
-	void *q = hk_malloc(size);
+	void *q = hk_malloc(want);
 	if (!q)
 		return NULL;
 	memcpy(q, p, size < cur ? size : cur);

@@ -3,24 +3,11 @@
  * its cost is shared by tens of mallocs or frees. */
 #include "central.h"
 
+#include "bytes.h"
+#include "fmt.h"
 #include "sizeclass.h"
 
 struct hk_central hk_central[HK_NCLS];
-uint64_t hk_bytes_in_use, hk_bytes_peak;
-
-void hk_bytes_add(uint64_t n)
-{
-	uint64_t now = __atomic_add_fetch(&hk_bytes_in_use, n, __ATOMIC_RELAXED);
-	uint64_t peak = __atomic_load_n(&hk_bytes_peak, __ATOMIC_RELAXED);
-	while (now > peak &&
-	       !__atomic_compare_exchange_n(&hk_bytes_peak, &peak, now, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-		;
-}
-
-void hk_bytes_sub(uint64_t n)
-{
-	__atomic_sub_fetch(&hk_bytes_in_use, n, __ATOMIC_RELAXED);
-}
 
 /* ------------------------------------------------------ partial list */
 
@@ -51,6 +38,35 @@ static void list_remove(struct hk_central *c, struct hk_slab *s)
 	c->npartial--;
 }
 
+/* ------------------------------------------------------ debug checks */
+
+#if HK_DEBUG_INVARIANTS
+/* The partial list is a consistent doubly-linked list of npartial slabs of
+ * this class, each with a free block or uncarved space, and each slab's
+ * blocks add up: free list + uncarved + out = capacity. */
+static void check_class(struct hk_central *c, unsigned cls)
+{
+	unsigned n = 0;
+	struct hk_slab *prev = NULL;
+	for (struct hk_slab *s = c->head; s; prev = s, s = s->next) {
+		HK_CHECK(++n <= c->npartial, "partial list longer than npartial (a cycle?)", s);
+		HK_CHECK(s->prev == prev, "partial list back link", s);
+		HK_CHECK(s->listed && s->cls == cls && s->size == hk_class_size[cls], "slab on the wrong partial list", s);
+		HK_CHECK(s->free || s->bump < s->end, "full slab on the partial list", s);
+		uint64_t nfree = 0;
+		for (void *b = s->free; b; b = *(void **)b) {
+			HK_CHECK(hk_slab_of(b) == s, "free block of another slab on a slab's free list", b);
+			HK_CHECK(++nfree <= s->cap, "slab free list longer than the slab (a cycle?)", s);
+		}
+		HK_CHECK(nfree + (uint64_t)(s->end - s->bump) / s->size + s->used == s->cap,
+			 "slab blocks do not add up (free + uncarved + out != capacity)", s);
+	}
+	HK_CHECK(n == c->npartial && c->tail == prev, "partial list count or tail", c->head);
+}
+#else
+#define check_class(c, cls) ((void)0)
+#endif
+
 /* ------------------------------------------------------------ refill */
 
 void *hk_central_refill(unsigned cls, unsigned want, unsigned tid, unsigned *got)
@@ -65,7 +81,7 @@ void *hk_central_refill(unsigned cls, unsigned want, unsigned tid, unsigned *got
 			s = hk_slab_new(cls);
 			if (!s)
 				break;
-			c->slabs_new++;
+			c->n.slabs_new++;
 			list_append(c, s);
 		}
 		unsigned before = n;
@@ -95,10 +111,11 @@ void *hk_central_refill(unsigned cls, unsigned want, unsigned tid, unsigned *got
 			list_remove(c, s);
 	}
 	if (n) {
-		c->refills++;
-		c->refilled += n;
+		c->n.refills++;
+		c->n.refilled_blocks += n;
 		hk_bytes_add((uint64_t)n * hk_class_size[cls]);
 	}
+	check_class(c, cls);
 	pthread_mutex_unlock(&c->mu);
 	*got = n;
 	return head;
@@ -123,14 +140,23 @@ void hk_central_flush(unsigned cls, void *list, unsigned tid)
 			list_append(c, s);
 		if (--s->used == 0 && c->npartial > 1) {
 			list_remove(c, s);
-			c->slabs_released++;
+			c->n.slabs_released++;
 			hk_slab_release(s);
 		}
 	}
-	c->flushes++;
-	c->flushed += n;
-	c->remote += remote;
+	c->n.flushes++;
+	c->n.flushed_blocks += n;
+	c->n.remote_frees += remote;
 	hk_bytes_sub(n * hk_class_size[cls]);
+	check_class(c, cls);
+	pthread_mutex_unlock(&c->mu);
+}
+
+void hk_central_counts_get(unsigned cls, struct hk_central_counts *out)
+{
+	struct hk_central *c = &hk_central[cls];
+	pthread_mutex_lock(&c->mu);
+	*out = c->n;
 	pthread_mutex_unlock(&c->mu);
 }
 

@@ -14,12 +14,19 @@
 
 #include "superslab.h"
 
+/* Per class: trips of thread caches to the slabs (refills) and back
+ * (flushes) and the blocks each moved; blocks given back by another thread
+ * than the one that last refilled from their slab; slabs carved and given
+ * back to their SuperSlab. */
+#define HK_CENTRAL_COUNTS(X) \
+	X(refills) X(refilled_blocks) X(flushes) X(flushed_blocks) X(remote_frees) X(slabs_new) X(slabs_released)
+struct hk_central_counts { HK_CENTRAL_COUNTS(HK_COUNT_FIELD) };
+
 struct hk_central {
 	pthread_mutex_t mu;
 	struct hk_slab *head, *tail;     /* partial slabs */
 	unsigned npartial;
-	/* statistics (under mu) */
-	uint64_t refills, refilled, flushes, flushed, remote, slabs_new, slabs_released;
+	struct hk_central_counts n;      /* under mu */
 } __attribute__((aligned(64)));
 
 extern struct hk_central hk_central[HK_NCLS];
@@ -30,12 +37,10 @@ void *hk_central_refill(unsigned cls, unsigned want, unsigned tid, unsigned *got
 /* Give a NULL-terminated list of blocks of class cls back to their slabs. */
 void hk_central_flush(unsigned cls, void *list, unsigned tid);
 
+/* A consistent copy of class cls's counters (takes its lock). */
+void hk_central_counts_get(unsigned cls, struct hk_central_counts *out);
+
 void hk_central_lock_all(void);
 void hk_central_unlock_all(void);
-
-/* Bytes handed out of slabs and large mappings (live or in thread caches). */
-extern uint64_t hk_bytes_in_use, hk_bytes_peak;
-void hk_bytes_add(uint64_t n);
-void hk_bytes_sub(uint64_t n);
 
 #endif

@@ -31,4 +31,12 @@ void hk_message(const char *a, const char *b, const char *c);
 /* Print "hakmem: <what> <ptr>: <why>" on stderr and abort. */
 __attribute__((noreturn)) void hk_fatal(const char *what, const void *ptr, const char *why);
 
+/* Abort with "hakmem: invariant broken: <what> <ptr>" unless cond holds
+ * (HK_DEBUG_INVARIANTS walkers only). */
+#define HK_CHECK(cond, what, ptr) \
+	do { \
+		if (HK_UNLIKELY(!(cond))) \
+			hk_fatal("invariant broken:", (ptr), (what)); \
+	} while (0)
+
 #endif

@@ -16,15 +16,17 @@
  * bytes) bytes, never above HAKMEM_LARGE_CACHE_MB; the least recently
  * freed go first.  "Recent peak" is the larger of the last two
  * HAKMEM_DECAY_MS windows, and an entry not reused for HAKMEM_DECAY_MS is
- * unmapped at the next large alloc or free.  Only plainly aligned blocks
- * are cached. */
+ * unmapped at the next large alloc or free, or by the decay tick (decay.c:
+ * any thread's slow path, or the decay thread while the program is idle).
+ * Only plainly aligned blocks are cached. */
 #include "large.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
 
-#include "central.h"
+#include "bytes.h"
+#include "fmt.h"
 #include "options.h"
 #include "os.h"
 
@@ -95,10 +97,12 @@ static void cache_unlink(struct hk_large *h)
 	cache_n--;
 	cache_bytes -= h->map_len;
 	counts.cached--;
+	h->state = 0;
 }
 
 static void cache_link(struct hk_large *h)
 {
+	h->state = HK_LARGE_CACHED;
 	dl_push(&cache_head, h);
 	cache_n++;
 	cache_bytes += h->map_len;
@@ -131,15 +135,50 @@ static void cache_enforce(uint32_t now, struct hk_large **evict)
 	}
 }
 
-static void unmap_list(struct hk_large *evict)
+/* Unmap a list of evicted mappings; returns their bytes. */
+static size_t unmap_list(struct hk_large *evict)
 {
+	size_t bytes = 0;
 	while (evict) {
 		struct hk_large *next = evict->next;
 		__atomic_fetch_add(&counts.unmapped, 1, __ATOMIC_RELAXED);
+		bytes += evict->map_len;
 		hk_os_unmap(evict->map_base, evict->map_len);
 		evict = next;
 	}
+	return bytes;
 }
+
+/* ------------------------------------------------------ debug checks */
+
+#if HK_DEBUG_INVARIANTS
+/* Under large_mu: the cache and live lists are consistent, their counts
+ * and byte sums match, and no two cached mappings are adjacent (a free
+ * merges neighbours, so adjacent entries mean a merge was missed). */
+static void check_lists(void)
+{
+	size_t n = 0, bytes = 0;
+	for (struct hk_large *h = cache_head, *prev = NULL; h; prev = h, h = h->next) {
+		HK_CHECK(++n <= cache_n, "large cache longer than its count (a cycle?)", h);
+		HK_CHECK(h->prev == prev && h->state == HK_LARGE_CACHED, "large cache links or state", h);
+		HK_CHECK(h->h.magic == HK_MAGIC && h->h.kind == HK_KIND_LARGE && h->map_base == (char *)h, "cached large header", h);
+		bytes += h->map_len;
+		for (struct hk_large *o = cache_head; o; o = o->next)
+			HK_CHECK((char *)o + o->map_len != (char *)h, "two adjacent cached mappings were not merged", h);
+	}
+	HK_CHECK(n == cache_n && bytes == cache_bytes && n == counts.cached, "large cache count or bytes", cache_head);
+	bytes = 0;
+	for (struct hk_large *h = live, *prev = NULL; h; prev = h, h = h->next) {
+		HK_CHECK(h->prev == prev && h->state == HK_LARGE_LIVE, "live large list links or state", h);
+		HK_CHECK(h->h.magic == HK_MAGIC && h->h.kind == HK_KIND_LARGE, "live large header", h);
+		bytes += h->map_len;
+		HK_CHECK(bytes <= live_bytes, "live large bytes exceed the count (a cycle?)", h);
+	}
+	HK_CHECK(bytes == live_bytes, "live large bytes", live);
+}
+#else
+#define check_lists() ((void)0)
+#endif
 
 /* ------------------------------------------------------------- alloc */
 
@@ -222,13 +261,17 @@ void *hk_large_alloc(size_t size, size_t align, int zero)
 	 * larger; 2 MiB for alignments of 2 MiB and more (see superslab.h) */
 	size_t off = align <= HK_LARGE_HDR ? HK_LARGE_HDR : align < HK_SS_SIZE ? align : HK_SS_SIZE;
 	size_t need = HK_ALIGN_UP(off + size, HK_PAGE);
-	struct hk_large *h = NULL, *grow = NULL;
+	struct hk_large *h = NULL, *grow = NULL, *evict = NULL;
+	uint32_t now = hk_os_now_ms();
 
 	pthread_mutex_lock(&large_mu);
 	counts.allocs++;
+	window_roll(now);
+	cache_enforce(now, &evict);         /* what decayed goes, rather than being reused */
 	if (off == HK_LARGE_HDR && cache_head)
 		h = cache_take(need, &grow);
 	pthread_mutex_unlock(&large_mu);
+	unmap_list(evict);
 
 	if (grow)
 		h = grow_mapping(grow, need);
@@ -255,20 +298,27 @@ void *hk_large_alloc(size_t size, size_t align, int zero)
 	h->zeroed = 0;
 	hk_bytes_add(h->map_len);
 	pthread_mutex_lock(&large_mu);
+	h->state = HK_LARGE_LIVE;
 	dl_push(&live, h);
 	live_add(h->map_len);
+	check_lists();
 	pthread_mutex_unlock(&large_mu);
 	return p;
 }
 
 /* -------------------------------------------------------------- free */
 
-void hk_large_free(struct hk_large *h)
+void hk_large_free(struct hk_large *h, void *p)
 {
 	struct hk_large *evict = NULL;
 	uint32_t now = hk_os_now_ms();
-	hk_bytes_sub(h->map_len);
 	pthread_mutex_lock(&large_mu);
+	if (HK_UNLIKELY(h->state != HK_LARGE_LIVE)) {
+		pthread_mutex_unlock(&large_mu);
+		hk_fatal("free(): double free of", p, "(large block is already free)");
+	}
+	h->state = 0;
+	hk_bytes_sub(h->map_len);
 	counts.frees++;
 	dl_remove(&live, h);
 	live_bytes -= h->map_len;
@@ -293,6 +343,7 @@ void hk_large_free(struct hk_large *h)
 		h = NULL;
 	}
 	cache_enforce(now, &evict);
+	check_lists();
 	pthread_mutex_unlock(&large_mu);
 	if (h) {
 		h->next = evict;
@@ -321,9 +372,9 @@ void *hk_large_resize(struct hk_large *h, void *p, size_t size)
 		 * bigger than its block; the next piece can merge with it) */
 		size_t keep = h->block_off == HK_LARGE_HDR ? HK_ALIGN_UP(need, HK_SS_SIZE) : need;
 		if (size < h->user_size / 2 && keep < old && hk_os_resize_in_place(h, old, keep) == 0) {
-			h->map_len = keep;
 			hk_bytes_sub(old - keep);
 			pthread_mutex_lock(&large_mu);
+			h->map_len = keep;
 			live_bytes -= old - keep;
 			pthread_mutex_unlock(&large_mu);
 		}
@@ -354,10 +405,10 @@ void *hk_large_resize(struct hk_large *h, void *p, size_t size)
 		}
 	}
 	if (hk_os_resize_in_place(h, old, need) == 0) {
-		h->map_len = need;
 		h->user_size = size;
 		hk_bytes_add(need - old);
 		pthread_mutex_lock(&large_mu);
+		h->map_len = need;
 		live_add(need - old);
 		pthread_mutex_unlock(&large_mu);
 		return p;
@@ -368,22 +419,46 @@ void *hk_large_resize(struct hk_large *h, void *p, size_t size)
 		return NULL;
 	pthread_mutex_lock(&large_mu);
 	dl_remove(&live, h);                /* its list links move with it */
+	live_bytes -= old;
 	pthread_mutex_unlock(&large_mu);
 	struct hk_large *q = hk_os_move_grow(h, old, need, HK_SS_SIZE);
-	size_t added = 0;
 	if (q) {
 		h = q;
 		h->map_base = (char *)h;
 		h->map_len = need;
 		h->user_size = size;
-		added = need - old;
-		hk_bytes_add(added);
+		hk_bytes_add(need - old);
 	}
 	pthread_mutex_lock(&large_mu);
 	dl_push(&live, h);
-	live_add(added);
+	live_add(h->map_len);
+	check_lists();
 	pthread_mutex_unlock(&large_mu);
 	return q ? (char *)q + off : NULL;
+}
+
+size_t hk_large_decay(uint32_t now)
+{
+	struct hk_large *evict = NULL;
+	pthread_mutex_lock(&large_mu);
+	window_roll(now);
+	cache_enforce(now, &evict);
+	pthread_mutex_unlock(&large_mu);
+	return unmap_list(evict);
+}
+
+size_t hk_large_trim(void)
+{
+	struct hk_large *evict = NULL;
+	pthread_mutex_lock(&large_mu);
+	while (cache_head) {
+		struct hk_large *h = cache_head;
+		cache_unlink(h);
+		h->next = evict;
+		evict = h;
+	}
+	pthread_mutex_unlock(&large_mu);
+	return unmap_list(evict);
 }
 
 int hk_large_owns(const void *p)
@@ -402,5 +477,9 @@ void hk_large_counts_get(struct hk_large_counts *out)
 	pthread_mutex_lock(&large_mu);
 	*out = counts;
 	out->cached_bytes = cache_bytes;
+	out->live_bytes = live_bytes;
+	out->live = 0;
+	for (struct hk_large *h = live; h; h = h->next)
+		out->live++;
 	pthread_mutex_unlock(&large_mu);
 }

@@ -38,6 +38,8 @@ enum hk_stats_mode { HK_STATS_OFF, HK_STATS_TEXT, HK_STATS_JSON };
 	  "raise that bound to this percent of the bytes in use") \
 	X(DECAY_MS, HK_KIND_INT, "1000", "0..3600000", 0, 3600000, \
 	  "free memory (large cache entries, empty slab units) unused this long goes back to the OS") \
+	X(DECAY_THREAD, HK_KIND_INT, "1", "0|1", 0, 1, \
+	  "1: a background thread, started when free memory is first parked, gives back what decayed while the program is idle; 0: only allocation slow paths do") \
 	X(TCACHE, HK_KIND_INT, "100", "1..1000", 1, 1000, \
 	  "per-thread cache length, percent of the built-in per-class limits") \
 	X(STATS, HK_KIND_CHOICE, "0", "0|1|json", 0, 2, \

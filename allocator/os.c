@@ -24,19 +24,38 @@ static void *os_mmap(size_t len)
 {
 	COUNT(mmap, 1);
 	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
+	if (p == MAP_FAILED) {
+		COUNT(mmap_failures, 1);
 		return NULL;
+	}
 	COUNT(bytes_mapped, len);
 	return p;
 }
 
+static int os_madvise(void *p, size_t len, int advice)
+{
+	COUNT(madvise, 1);
+	if (madvise(p, len, advice) == 0)
+		return 0;
+	COUNT(madvise_failures, 1);
+	return -1;
+}
+
 int hk_os_unmap(void *p, size_t len)
 {
+	int saved = errno;
 	COUNT(munmap, 1);
-	if (munmap(p, len) != 0)
-		return -1;
-	COUNT(bytes_unmapped, len);
-	return 0;
+	if (munmap(p, len) == 0) {
+		COUNT(bytes_unmapped, len);
+		return 0;
+	}
+	/* at vm.max_map_count the kernel cannot split a mapping: give the
+	 * pages back at least (madvise never splits an anonymous mapping) */
+	COUNT(munmap_failures, 1);
+	COUNT(bytes_unmap_failed, len);
+	int r = os_madvise(p, len, MADV_DONTNEED) == 0 ? 1 : -1;
+	errno = saved;
+	return r;
 }
 
 void *hk_os_map_aligned(size_t len, size_t align, size_t align_off)
@@ -76,15 +95,10 @@ static void prefault_by_touch(char *p, size_t len)
 void hk_os_new_region(void *p, size_t len)
 {
 	int saved = errno;
-	if (hk_opt(THP)) {
-		COUNT(madvise, 1);
-		madvise(p, len, MADV_HUGEPAGE);
-	}
-	if (hk_opt(PREFAULT)) {
-		COUNT(madvise, 1);
-		if (madvise(p, len, MADV_POPULATE_WRITE) != 0)
-			prefault_by_touch(p, len);   /* kernel < 5.14 */
-	}
+	if (hk_opt(THP))
+		os_madvise(p, len, MADV_HUGEPAGE);
+	if (hk_opt(PREFAULT) && os_madvise(p, len, MADV_POPULATE_WRITE) != 0)
+		prefault_by_touch(p, len);   /* kernel < 5.14 (counted as a failure) */
 	errno = saved;
 }
 
@@ -93,15 +107,11 @@ int hk_os_release(void *p, size_t len)
 	int saved = errno, zeroed = 0;
 	switch (hk_opt(RELEASE)) {
 	case HK_RELEASE_DONTNEED:
-		COUNT(madvise, 1);
-		zeroed = madvise(p, len, MADV_DONTNEED) == 0;
+		zeroed = os_madvise(p, len, MADV_DONTNEED) == 0;
 		break;
 	case HK_RELEASE_FREE:
-		COUNT(madvise, 1);
-		if (madvise(p, len, MADV_FREE) != 0 && errno == EINVAL) {
-			COUNT(madvise, 1);           /* kernel without MADV_FREE */
-			zeroed = madvise(p, len, MADV_DONTNEED) == 0;
-		}
+		if (os_madvise(p, len, MADV_FREE) != 0 && errno == EINVAL)
+			zeroed = os_madvise(p, len, MADV_DONTNEED) == 0;   /* kernel without MADV_FREE */
 		break;
 	default:
 		break;

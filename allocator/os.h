@@ -13,16 +13,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct hk_os_counts {
-	uint64_t mmap, munmap, madvise, mremap;
-	uint64_t bytes_mapped, bytes_unmapped;
-};
+#include "config.h"
+
+/* Calls made, bytes mapped and unmapped (munmap and the shrinking part of
+ * mremap); failed calls: an munmap that failed (ENOMEM at vm.max_map_count:
+ * unmapping part of a kernel mapping splits it) is followed by
+ * MADV_DONTNEED on the range, so the pages still go back and only the
+ * address range stays reserved (bytes_unmap_failed); a failed mmap makes
+ * the allocation fail with ENOMEM; a failed madvise leaves the pages
+ * resident. */
+#define HK_OS_COUNTS(X) X(mmap) X(munmap) X(madvise) X(mremap) X(bytes_mapped) X(bytes_unmapped) \
+	X(mmap_failures) X(munmap_failures) X(madvise_failures) X(bytes_unmap_failed)
+struct hk_os_counts { HK_OS_COUNTS(HK_COUNT_FIELD) };
 extern struct hk_os_counts hk_os_counts;
 
 /* A fresh anonymous mapping of len bytes whose start is aligned to
  * `align` (a power of two, >= HK_PAGE), at `align_off` past an aligned
  * address (align_off < align; used to place huge-aligned blocks). */
 void *hk_os_map_aligned(size_t len, size_t align, size_t align_off);
+/* Unmap; when munmap fails, give the pages back with MADV_DONTNEED instead
+ * (counted).  0: unmapped; 1: only the pages were given back; -1: neither. */
 int hk_os_unmap(void *p, size_t len);
 /* Apply HAKMEM_THP and HAKMEM_PREFAULT to a new mapping. */
 void hk_os_new_region(void *p, size_t len);

@@ -9,7 +9,7 @@
 
 const uint32_t hk_class_size[HK_NCLS] = {
 	CS4(0), CS4(4), CS4(8), CS4(12), CS4(16), CS4(20), CS4(24), CS4(28),
-	CS4(32), CS4(36), CS4(40), CS4(44), CS4(48), CS(52),
+	CS4(32), CS4(36), CS4(40), CS4(44), CS4(48), CS4(52), CS4(56), CS4(60),
 };
 
 const uint8_t hk_class_lut[HK_TINY_MAX / 16 + 1] = {
@@ -20,12 +20,15 @@ const uint8_t hk_class_lut[HK_TINY_MAX / 16 + 1] = {
 };
 
 /* Units per slab: one 64 KiB unit up to 8 KiB blocks (>= 8 blocks), then
- * enough units for about 8 blocks, at most 16 units (1 MiB). */
-#define UN(c) ((c) == 0 ? 0 : CS(c) <= 8192 ? 1 \
+ * enough units for about 8 blocks, at most 16 units (1 MiB); mid classes
+ * (above 256 KiB, all multiples of 64 KiB) one block of exactly its units. */
+#define UN(c) ((c) == 0 ? 0 : CS(c) <= 8192 ? 1 : CS(c) > 262144u ? CS(c) / 65536u \
 	: (8u * CS(c) + 65535u) / 65536u > 16u ? 16 : (8u * CS(c) + 65535u) / 65536u)
 #define UN4(c) UN(c), UN(c + 1), UN(c + 2), UN(c + 3)
 
+_Static_assert(CS(HK_NCLS - 1) == HK_SMALL_MAX && CS(HK_NCLS - 1) / 65536u < HK_UNITS, "the last class fits a SuperSlab");
+
 const uint8_t hk_class_units[HK_NCLS] = {
 	UN4(0), UN4(4), UN4(8), UN4(12), UN4(16), UN4(20), UN4(24), UN4(28),
-	UN4(32), UN4(36), UN4(40), UN4(44), UN4(48), UN(52),
+	UN4(32), UN4(36), UN4(40), UN4(44), UN4(48), UN4(52), UN4(56), UN4(60),
 };

@@ -1,7 +1,7 @@
 /* sizeclass.h - the size classes and the request -> class lookup.
  *
  * Classes: 16..128 in steps of 16, then four per doubling (160, 192, 224,
- * 256, 320, ... 256 KiB): worst-case internal waste 25%, about 10% on
+ * 256, 320, ... 256 KiB, ... 1.75 MiB): worst-case internal waste 25%, about 10% on
  * uniform sizes, while keeping few enough classes that each one's slabs
  * fill up (random_mixed spreads 16..1040 bytes over 21 classes).
  * Class 0 means "not a small block" (large, or a header unit). */

@@ -5,8 +5,11 @@
 #include "stats.h"
 
 #include <fcntl.h>
+#include <stddef.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "bytes.h"
 #include "central.h"
 #include "fmt.h"
 #include "large.h"
@@ -20,66 +23,122 @@
 #endif
 
 static pid_t loaded_pid;
+static int saved_stderr = -1;        /* a copy of stderr taken at start-up */
+static struct stat stderr_at_start;
 
-void hk_stats_note_pid(void)
+void hk_stats_setup(void)
 {
 	loaded_pid = getpid();
+	if (hk_opt(STATS) != HK_STATS_OFF && fstat(2, &stderr_at_start) == 0)
+		saved_stderr = fcntl(2, F_DUPFD_CLOEXEC, 100);
 }
 
-struct cls_stats {
-	uint64_t allocs, frees, cached, refills, refilled, flushes, flushed, remote, slabs_new, slabs_released;
-};
+/* Where the table or JSON goes: stderr, or the copy taken at start-up when
+ * the program closed stderr (or reused fd 2 for another file) since. */
+static int stats_fd(void)
+{
+	struct stat now;
+	if (saved_stderr < 0)
+		return 2;
+	if (fstat(2, &now) == 0 && now.st_dev == stderr_at_start.st_dev && now.st_ino == stderr_at_start.st_ino)
+		return 2;
+	return saved_stderr;
+}
+
+/* ------------------------------------------------------- the figures */
+
+/* Per class: mallocs and frees (thread layer), the class's central
+ * counters, and the blocks sitting in thread caches. */
+#define CLASS_COUNTS(X) X(allocs) X(frees) HK_CENTRAL_COUNTS(X) X(in_thread_caches)
+struct cls_stats { CLASS_COUNTS(HK_COUNT_FIELD) };
+
+/* Bytes handed out (bytes.h), now and at peak: top-level JSON fields. */
+#define BYTES_COUNTS(X) X(bytes_in_use) X(peak_bytes_in_use)
+struct bytes_stats { BYTES_COUNTS(HK_COUNT_FIELD) };
 
 struct all_stats {
 	struct cls_stats cls[HK_NCLS];
 	struct hk_large_counts large;
 	struct hk_ss_counts ss;
 	struct hk_os_counts os;
-	uint64_t in_use, peak;
+	struct bytes_stats bytes;
 };
+
+/* One row per counter of a list: its name and where it sits. */
+struct field {
+	const char *name;
+	size_t off;
+};
+#define CLASS_ROW(n) { #n, offsetof(struct cls_stats, n) },
+#define LARGE_ROW(n) { #n, offsetof(struct all_stats, large.n) },
+#define SS_ROW(n) { #n, offsetof(struct all_stats, ss.n) },
+#define OS_ROW(n) { #n, offsetof(struct all_stats, os.n) },
+#define BYTES_ROW(n) { #n, offsetof(struct all_stats, bytes.n) },
+static const struct field class_fields[] = { CLASS_COUNTS(CLASS_ROW) };
+static const struct field large_fields[] = { HK_LARGE_COUNTS(LARGE_ROW) };
+static const struct field ss_fields[] = { HK_SS_COUNTS(SS_ROW) };
+static const struct field os_fields[] = { HK_OS_COUNTS(OS_ROW) };
+static const struct field bytes_fields[] = { BYTES_COUNTS(BYTES_ROW) };
+
+/* The groups after the class table, in output order.  `key` is the JSON
+ * object's name (NULL: the fields are top-level); `title` the table's. */
+static const struct group {
+	const char *key, *title;
+	const struct field *fields;
+	unsigned n;
+} groups[] = {
+	{ "large", "large (> 1792 KiB or big alignment)", large_fields, sizeof(large_fields) / sizeof(large_fields[0]) },
+	{ "superslabs", "superslabs", ss_fields, sizeof(ss_fields) / sizeof(ss_fields[0]) },
+	{ NULL, "bytes (slab blocks out + large mappings)", bytes_fields, sizeof(bytes_fields) / sizeof(bytes_fields[0]) },
+	{ "syscalls", "syscalls", os_fields, sizeof(os_fields) / sizeof(os_fields[0]) },
+};
+#define NGROUPS (sizeof(groups) / sizeof(groups[0]))
+#define NCLASS_FIELDS (sizeof(class_fields) / sizeof(class_fields[0]))
+
+static uint64_t get(const void *base, const struct field *f)
+{
+	return *(const uint64_t *)((const char *)base + f->off);
+}
 
 static void add_thread(const struct hk_tcache *tc, void *arg)
 {
 	struct all_stats *s = arg;
-	for (unsigned c = 1; c < HK_NCLS; c++) {
-		hk_thread_counts(tc, c, &s->cls[c].allocs, &s->cls[c].cached);
-	}
+	for (unsigned c = 1; c < HK_NCLS; c++)
+		hk_thread_counts(tc, c, &s->cls[c].allocs, &s->cls[c].in_thread_caches);
 }
 
+/* The merge: every layer's counters into one struct. */
 static void collect(struct all_stats *s)
 {
 	*s = (struct all_stats){ 0 };
 	hk_threads_foreach(add_thread, s);
 	for (unsigned c = 1; c < HK_NCLS; c++) {
 		struct cls_stats *k = &s->cls[c];
-		struct hk_central *ce = &hk_central[c];
-		pthread_mutex_lock(&ce->mu);
-		k->refills = ce->refills;
-		k->refilled = ce->refilled;
-		k->flushes = ce->flushes;
-		k->flushed = ce->flushed;
-		k->remote = ce->remote;
-		k->slabs_new = ce->slabs_new;
-		k->slabs_released = ce->slabs_released;
-		pthread_mutex_unlock(&ce->mu);
+		struct hk_central_counts cc;
+		hk_central_counts_get(c, &cc);
+#define COPY(n) k->n = cc.n;
+		HK_CENTRAL_COUNTS(COPY)
+#undef COPY
 		k->allocs += __atomic_load_n(&hk_dead_nalloc[c], __ATOMIC_RELAXED);
-		k->frees = k->cached + k->allocs + k->flushed - k->refilled;
+		k->frees = k->in_thread_caches + k->allocs + k->flushed_blocks - k->refilled_blocks;
 	}
 	hk_large_counts_get(&s->large);
 	hk_ss_counts_get(&s->ss);
-	s->os = hk_os_counts;
-	s->in_use = __atomic_load_n(&hk_bytes_in_use, __ATOMIC_RELAXED);
-	s->peak = __atomic_load_n(&hk_bytes_peak, __ATOMIC_RELAXED);
+#define COPY(n) s->os.n = __atomic_load_n(&hk_os_counts.n, __ATOMIC_RELAXED);
+	HK_OS_COUNTS(COPY)
+#undef COPY
+	s->bytes.bytes_in_use = __atomic_load_n(&hk_bytes_in_use, __ATOMIC_RELAXED);
+	s->bytes.peak_bytes_in_use = __atomic_load_n(&hk_bytes_peak, __ATOMIC_RELAXED);
 }
 
 /* ------------------------------------------------------------- table */
 
-static void kv(struct hk_buf *b, const char *sep, const char *k, uint64_t v)
+static int column_width(const struct field *f)
 {
-	hk_buf_str(b, sep);
-	hk_buf_str(b, k);
-	hk_buf_str(b, " ");
-	hk_buf_u64(b, v);
+	int w = 2;
+	for (const char *c = f->name; *c; c++)
+		w++;
+	return w < 10 ? 10 : w;
 }
 
 static void write_table(int fd, const struct all_stats *s)
@@ -88,52 +147,38 @@ static void write_table(int fd, const struct all_stats *s)
 	hk_buf_init(&b, fd);
 	hk_buf_str(&b, "hakmem: statistics (pid ");
 	hk_buf_u64(&b, (uint64_t)getpid());
-	hk_buf_str(&b, ")\n class   size        allocs         frees    refills    flushes  remote_frees  slabs_new  in_caches\n");
+	hk_buf_str(&b, ")\n class    size");
+	for (unsigned i = 0; i < NCLASS_FIELDS; i++) {
+		int w = column_width(&class_fields[i]);
+		for (const char *c = class_fields[i].name; *c; c++)
+			w--;
+		while (w-- > 0)
+			hk_buf_str(&b, " ");
+		hk_buf_str(&b, class_fields[i].name);
+	}
+	hk_buf_str(&b, "\n");
 	for (unsigned c = 1; c < HK_NCLS; c++) {
 		const struct cls_stats *k = &s->cls[c];
 		if (!k->allocs && !k->frees)
 			continue;
 		hk_buf_u64w(&b, c, 6);
-		hk_buf_u64w(&b, hk_class_size[c], 7);
-		hk_buf_u64w(&b, k->allocs, 14);
-		hk_buf_u64w(&b, k->frees, 14);
-		hk_buf_u64w(&b, k->refills, 11);
-		hk_buf_u64w(&b, k->flushes, 11);
-		hk_buf_u64w(&b, k->remote, 14);
-		hk_buf_u64w(&b, k->slabs_new, 11);
-		hk_buf_u64w(&b, k->cached, 11);
+		hk_buf_u64w(&b, hk_class_size[c], 8);
+		for (unsigned i = 0; i < NCLASS_FIELDS; i++)
+			hk_buf_u64w(&b, get(k, &class_fields[i]), column_width(&class_fields[i]));
 		hk_buf_str(&b, "\n");
 	}
-	hk_buf_str(&b, " large (> 256 KiB or big alignment):");
-	kv(&b, " ", "allocs", s->large.allocs);
-	kv(&b, ", ", "frees", s->large.frees);
-	kv(&b, ", ", "cache hits", s->large.cache_hits);
-	kv(&b, ", ", "mapped", s->large.mapped);
-	kv(&b, ", ", "unmapped", s->large.unmapped);
-	kv(&b, ", ", "cached now", s->large.cached);
-	kv(&b, ", ", "splits", s->large.splits);
-	kv(&b, ", ", "grown", s->large.grown);
-	kv(&b, ", ", "merges", s->large.merges);
-	kv(&b, ", ", "decayed", s->large.decayed);
-	hk_buf_str(&b, "\n superslabs:");
-	kv(&b, " ", "mapped", s->ss.mapped);
-	kv(&b, ", ", "unmapped", s->ss.unmapped);
-	kv(&b, ", ", "released (madvise)", s->ss.released);
-	kv(&b, ", ", "reused from pool", s->ss.reused);
-	kv(&b, ", ", "live", s->ss.live);
-	kv(&b, ", ", "peak live", s->ss.peak_live);
-	kv(&b, ", ", "empty in pool", s->ss.pooled);
-	kv(&b, ", ", "slab units released", s->ss.units_released);
-	kv(&b, ", ", "dirty bytes now", s->ss.dirty_bytes);
-	hk_buf_str(&b, "\n bytes in use (slab blocks out + large mappings):");
-	kv(&b, " ", "now", s->in_use);
-	kv(&b, ", ", "peak", s->peak);
-	hk_buf_str(&b, "\n syscalls:");
-	kv(&b, " ", "mmap", s->os.mmap);
-	kv(&b, ", ", "munmap", s->os.munmap);
-	kv(&b, ", ", "madvise", s->os.madvise);
-	kv(&b, ", ", "mremap", s->os.mremap);
-	hk_buf_str(&b, "\n");
+	for (unsigned g = 0; g < NGROUPS; g++) {
+		hk_buf_str(&b, " ");
+		hk_buf_str(&b, groups[g].title);
+		hk_buf_str(&b, ":");
+		for (unsigned i = 0; i < groups[g].n; i++) {
+			hk_buf_str(&b, i ? ", " : " ");
+			hk_buf_str(&b, groups[g].fields[i].name);
+			hk_buf_str(&b, " ");
+			hk_buf_u64(&b, get(s, &groups[g].fields[i]));
+		}
+		hk_buf_str(&b, "\n");
+	}
 	hk_buf_flush(&b);
 }
 
@@ -146,6 +191,12 @@ static void jkv(struct hk_buf *b, int first, const char *k, uint64_t v)
 	hk_buf_json_str(b, k);
 	hk_buf_str(b, ":");
 	hk_buf_u64(b, v);
+}
+
+static void json_fields(struct hk_buf *b, const void *base, const struct field *f, unsigned n, int first)
+{
+	for (unsigned i = 0; i < n; i++)
+		jkv(b, first && i == 0, f[i].name, get(base, &f[i]));
 }
 
 static void write_json(int fd, const struct all_stats *s)
@@ -181,60 +232,22 @@ static void write_json(int fd, const struct all_stats *s)
 		first = 0;
 		jkv(&b, 1, "class", c);
 		jkv(&b, 0, "size", hk_class_size[c]);
-		jkv(&b, 0, "allocs", k->allocs);
-		jkv(&b, 0, "frees", k->frees);
-		jkv(&b, 0, "refills", k->refills);
-		jkv(&b, 0, "refilled_blocks", k->refilled);
-		jkv(&b, 0, "flushes", k->flushes);
-		jkv(&b, 0, "flushed_blocks", k->flushed);
-		jkv(&b, 0, "remote_frees", k->remote);
-		jkv(&b, 0, "slabs_new", k->slabs_new);
-		jkv(&b, 0, "slabs_released", k->slabs_released);
-		jkv(&b, 0, "in_thread_caches", k->cached);
+		json_fields(&b, k, class_fields, NCLASS_FIELDS, 0);
 		hk_buf_str(&b, "}");
 	}
-	hk_buf_str(&b, "],\"large\":{");
-	jkv(&b, 1, "allocs", s->large.allocs);
-	jkv(&b, 0, "frees", s->large.frees);
-	jkv(&b, 0, "cache_hits", s->large.cache_hits);
-	jkv(&b, 0, "mapped", s->large.mapped);
-	jkv(&b, 0, "unmapped", s->large.unmapped);
-	jkv(&b, 0, "cached", s->large.cached);
-	jkv(&b, 0, "cached_bytes", s->large.cached_bytes);
-	jkv(&b, 0, "splits", s->large.splits);
-	jkv(&b, 0, "grown", s->large.grown);
-	jkv(&b, 0, "merges", s->large.merges);
-	jkv(&b, 0, "decayed", s->large.decayed);
-	hk_buf_str(&b, "},\"superslabs\":{");
-	jkv(&b, 1, "mapped", s->ss.mapped);
-	jkv(&b, 0, "unmapped", s->ss.unmapped);
-	jkv(&b, 0, "released", s->ss.released);
-	jkv(&b, 0, "reused", s->ss.reused);
-	jkv(&b, 0, "live", s->ss.live);
-	jkv(&b, 0, "peak_live", s->ss.peak_live);
-	jkv(&b, 0, "pooled", s->ss.pooled);
-	jkv(&b, 0, "units_released", s->ss.units_released);
-	jkv(&b, 0, "unit_releases", s->ss.unit_releases);
-	jkv(&b, 0, "dirty_bytes", s->ss.dirty_bytes);
-	hk_buf_str(&b, "},");
-	jkv(&b, 1, "bytes_in_use", s->in_use);
-	jkv(&b, 0, "peak_bytes_in_use", s->peak);
-	hk_buf_str(&b, ",\"syscalls\":{");
-	jkv(&b, 1, "mmap", s->os.mmap);
-	jkv(&b, 0, "munmap", s->os.munmap);
-	jkv(&b, 0, "madvise", s->os.madvise);
-	jkv(&b, 0, "mremap", s->os.mremap);
-	jkv(&b, 0, "bytes_mapped", s->os.bytes_mapped);
-	jkv(&b, 0, "bytes_unmapped", s->os.bytes_unmapped);
-	hk_buf_str(&b, "}}\n");
+	hk_buf_str(&b, "]");
+	for (unsigned g = 0; g < NGROUPS; g++) {
+		hk_buf_str(&b, ",");
+		if (groups[g].key) {
+			hk_buf_json_str(&b, groups[g].key);
+			hk_buf_str(&b, ":{");
+		}
+		json_fields(&b, s, groups[g].fields, groups[g].n, 1);
+		if (groups[g].key)
+			hk_buf_str(&b, "}");
+	}
+	hk_buf_str(&b, "}\n");
 	hk_buf_flush(&b);
-}
-
-void hk_stats_write_json(int fd)
-{
-	static struct all_stats s;     /* ~5 KiB: keep it off small thread stacks */
-	collect(&s);
-	write_json(fd, &s);
 }
 
 void hk_stats_at_exit(void)
@@ -243,12 +256,12 @@ void hk_stats_at_exit(void)
 	const char *file = hk_opt_str(STATS_FILE);
 	if ((mode == HK_STATS_OFF && !file[0]) || getpid() != loaded_pid)
 		return;
-	static struct all_stats s;
+	static struct all_stats s;     /* ~6 KiB: keep it off small thread stacks */
 	collect(&s);
 	if (mode == HK_STATS_TEXT)
-		write_table(2, &s);
+		write_table(stats_fd(), &s);
 	else if (mode == HK_STATS_JSON)
-		write_json(2, &s);
+		write_json(stats_fd(), &s);
 	if (file[0]) {
 		int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (fd < 0) {

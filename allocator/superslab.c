@@ -20,17 +20,23 @@
 
 #include <pthread.h>
 
-#include "central.h"
+#include "bytes.h"
+#include "fmt.h"
 #include "options.h"
 #include "os.h"
 #include "sizeclass.h"
 #include "trace.h"
 
 #define RETAIN_MAX 64
+#define DIRTY_TRIES 8               /* SuperSlabs a new slab looks at for dirty units */
 #define ALL_FREE (~(uint32_t)1)     /* every unit but the header's */
 
 static pthread_mutex_t ss_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct hk_ss *avail;         /* SuperSlabs with free units (not empty ones) */
+/* SuperSlabs with free units (not empty ones), by their longest run of
+ * free units: a new slab of n units looks at lists n..31 only, so
+ * SuperSlabs left with a few free units (6 mid-size blocks of 5 units
+ * leave 1) are never scanned in vain. */
+static struct hk_ss *avail[HK_UNITS];
 static struct hk_ss *pool_head, *pool_tail;   /* empty: resident first, released last */
 static unsigned pool_resident, pool_released;
 static struct hk_ss *all;
@@ -46,13 +52,28 @@ void hk_ss_unlock(void) { pthread_mutex_unlock(&ss_mu); }
 
 /* ------------------------------------------------------------ lists */
 
+static unsigned longest_run(uint32_t bits)
+{
+	unsigned best = 0;
+	while (bits) {
+		unsigned u = (unsigned)__builtin_ctz(bits);
+		unsigned k = (unsigned)__builtin_ctzll(~((uint64_t)bits >> u));
+		if (k > best)
+			best = k;
+		bits &= (uint32_t)~(((1ull << k) - 1u) << u);
+	}
+	return best;
+}
+
 static void avail_push(struct hk_ss *ss)
 {
+	unsigned r = longest_run(ss->free_units);
+	ss->avail_run = r;
 	ss->prev = NULL;
-	ss->next = avail;
-	if (avail)
-		avail->prev = ss;
-	avail = ss;
+	ss->next = avail[r];
+	if (avail[r])
+		avail[r]->prev = ss;
+	avail[r] = ss;
 	ss->listed = 1;
 }
 
@@ -61,10 +82,19 @@ static void avail_remove(struct hk_ss *ss)
 	if (ss->prev)
 		ss->prev->next = ss->next;
 	else
-		avail = ss->next;
+		avail[ss->avail_run] = ss->next;
 	if (ss->next)
 		ss->next->prev = ss->prev;
 	ss->listed = 0;
+}
+
+/* ss's free units changed: move it to the list of its longest run. */
+static void avail_update(struct hk_ss *ss)
+{
+	if (ss->listed)
+		avail_remove(ss);
+	if (ss->free_units)
+		avail_push(ss);
 }
 
 static void pool_insert(struct hk_ss *ss, int at_head)
@@ -194,6 +224,67 @@ static void dirty_trim(uint32_t now)
 		dirty_release(dirty_head);
 }
 
+/* ------------------------------------------------------ debug checks */
+
+#if HK_DEBUG_INVARIANTS
+/* Under ss_mu: every SuperSlab's unit table, flags and lists agree. */
+static void check_all(void)
+{
+	uint64_t n = 0, nlisted = 0, npooled = 0, nreleased = 0, ndirty = 0;
+	size_t dirty = 0;
+	for (struct hk_ss *ss = all; ss; ss = ss->all_next) {
+		HK_CHECK(++n <= counts.live, "more SuperSlabs on the all-list than live (a cycle?)", ss);
+		HK_CHECK(ss->h.magic == HK_MAGIC && ss->h.kind == HK_KIND_SMALL, "SuperSlab header magic", ss);
+		HK_CHECK(!(ss->free_units & 1u), "header unit marked free", ss);
+		HK_CHECK((ss->dirty_units & ~ss->free_units) == 0, "dirty units that are not free", ss);
+		for (unsigned i = 1; i < HK_UNITS; i++) {
+			int is_free = (ss->free_units >> i) & 1u;
+			HK_CHECK(is_free == (ss->h.unit[i].cls == 0), "unit class byte disagrees with the free-unit bits", (char *)ss + ((size_t)i << HK_UNIT_SHIFT));
+			if (!is_free) {
+				const struct hk_slab *s = &ss->slabs[ss->h.unit[i].slab];
+				HK_CHECK(s->cls == ss->h.unit[i].cls && i - ss->h.unit[i].slab < s->nunits,
+					 "unit does not belong to the slab its table entry names", (char *)ss + ((size_t)i << HK_UNIT_SHIFT));
+			}
+		}
+		if (ss->pooled) {
+			npooled++;
+			nreleased += ss->released;
+			HK_CHECK(ss->free_units == ALL_FREE && !ss->listed && !ss->dirty_listed, "pooled SuperSlab in use or on a live list", ss);
+		} else {
+			HK_CHECK(!ss->released, "released flag on a SuperSlab outside the pool", ss);
+			HK_CHECK(ss->free_units != ALL_FREE, "empty SuperSlab outside the pool", ss);
+			HK_CHECK(ss->listed == (ss->free_units != 0), "\"has free units\" flag disagrees with the free units", ss);
+			HK_CHECK(ss->dirty_listed == (ss->dirty_units != 0), "dirty-list flag disagrees with the dirty units", ss);
+			if (ss->dirty_listed)
+				dirty += units_bytes(ss->dirty_units);
+		}
+	}
+	HK_CHECK(n == counts.live, "all-list shorter than the live count", all);
+	for (unsigned r = 0; r < HK_UNITS; r++)
+		for (struct hk_ss *ss = avail[r], *prev = NULL; ss; prev = ss, ss = ss->next) {
+			HK_CHECK(++nlisted <= n && ss->listed && !ss->pooled && ss->prev == prev, "\"has free units\" list", ss);
+			HK_CHECK(ss->avail_run == r && r == longest_run(ss->free_units), "SuperSlab on the wrong free-run list", ss);
+		}
+	uint64_t np = 0;
+	for (struct hk_ss *ss = pool_head, *prev = NULL; ss; prev = ss, ss = ss->next) {
+		HK_CHECK(++np <= npooled && ss->pooled && ss->prev == prev, "pool list", ss);
+		HK_CHECK(!prev || prev->released <= ss->released, "pool order: resident SuperSlabs before released ones", ss);
+		HK_CHECK(ss->next || pool_tail == ss, "pool tail", ss);
+	}
+	HK_CHECK(np == npooled && npooled == pool_resident + pool_released && nreleased == pool_released, "pool counts", pool_head);
+	uint32_t last = dirty_head ? dirty_head->dirty_since_ms : 0;
+	for (struct hk_ss *ss = dirty_head, *prev = NULL; ss; prev = ss, ss = ss->dirty_next) {
+		HK_CHECK(++ndirty <= n && ss->dirty_listed && !ss->pooled && ss->dirty_prev == prev, "dirty list", ss);
+		HK_CHECK((int32_t)(ss->dirty_since_ms - last) >= 0, "dirty list not ordered by age", ss);
+		HK_CHECK(ss->dirty_next || dirty_tail == ss, "dirty list tail", ss);
+		last = ss->dirty_since_ms;
+	}
+	HK_CHECK(dirty == dirty_bytes, "dirty bytes do not match the dirty units", dirty_head);
+}
+#else
+#define check_all() ((void)0)
+#endif
+
 /* ------------------------------------------------------ map / unmap */
 
 static struct hk_ss *ss_map(void)
@@ -217,19 +308,31 @@ static struct hk_ss *ss_map(void)
 	return ss;
 }
 
-static void ss_unmap(struct hk_ss *ss)
+/* 0: unmapped.  -1: munmap failed (vm.max_map_count): its pages were given
+ * back all the same (os.c) and the caller keeps it for reuse. */
+static int ss_unmap(struct hk_ss *ss)
 {
 	dirty_forget(ss);
-	if (ss->all_prev)
-		ss->all_prev->all_next = ss->all_next;
+	struct hk_ss *prev = ss->all_prev, *next = ss->all_next;
+	if (prev)
+		prev->all_next = next;
 	else
-		all = ss->all_next;
-	if (ss->all_next)
-		ss->all_next->all_prev = ss->all_prev;
+		all = next;
+	if (next)
+		next->all_prev = prev;
+	hakmem_trace_superslab_unmap(ss, HK_SS_SIZE);
+	if (hk_os_unmap(ss, HK_SS_SIZE) != 0) {
+		/* still mapped: back on the all-list (at the head) */
+		ss->all_prev = NULL;
+		ss->all_next = all;
+		if (all)
+			all->all_prev = ss;
+		all = ss;
+		return -1;
+	}
 	counts.unmapped++;
 	counts.live--;
-	hakmem_trace_superslab_unmap(ss, HK_SS_SIZE);
-	hk_os_unmap(ss, HK_SS_SIZE);
+	return 0;
 }
 
 static void ss_became_empty(struct hk_ss *ss)
@@ -249,8 +352,12 @@ static void ss_became_empty(struct hk_ss *ss)
 		counts.released++;
 		pool_insert(ss, 0);
 		pool_released++;
-	} else {
-		ss_unmap(ss);
+	} else if (ss_unmap(ss) != 0) {
+		/* munmap failed but the pages went back: keep it for reuse */
+		ss->dirty_units = 0;
+		ss->released = 1;
+		pool_insert(ss, 0);
+		pool_released++;
 	}
 }
 
@@ -271,15 +378,19 @@ struct hk_slab *hk_slab_new(unsigned cls)
 	struct hk_ss *ss = NULL;   /* stays NULL when there are too few dirty bytes to search */
 	int u = -1;
 	pthread_mutex_lock(&ss_mu);
-	/* resident (dirty) units first: they do not fault again */
-	if (dirty_bytes >= ((size_t)n << HK_UNIT_SHIFT))
-		for (ss = dirty_head; ss; ss = ss->dirty_next)
+	/* resident (dirty) units first: they do not fault again; the most
+	 * recently dirtied few only, so the search stays short */
+	if (dirty_bytes >= ((size_t)n << HK_UNIT_SHIFT)) {
+		unsigned tries = 0;
+		for (ss = dirty_tail; ss && tries < DIRTY_TRIES; ss = ss->dirty_prev, tries++)
 			if ((u = find_run(ss->dirty_units, n)) >= 0)
 				break;
-	if (!ss)
-		for (ss = avail; ss; ss = ss->next)
-			if ((u = find_run(ss->free_units, n)) >= 0)
-				break;
+		if (tries == DIRTY_TRIES)
+			ss = NULL;
+	}
+	for (unsigned r = n; !ss && r < HK_UNITS; r++)
+		if ((ss = avail[r]) != NULL)
+			u = find_run(ss->free_units, n);
 	if (!ss) {
 		ss = pool_take();
 		if (!ss)
@@ -293,8 +404,7 @@ struct hk_slab *hk_slab_new(unsigned cls)
 	}
 	uint32_t bits = (n == 32 ? ~0u : ((1u << n) - 1u)) << u;
 	ss->free_units &= ~bits;
-	if (ss->free_units == 0)
-		avail_remove(ss);
+	avail_update(ss);
 	if (ss->dirty_units & bits) {
 		dirty_bytes -= units_bytes(ss->dirty_units & bits);
 		ss->dirty_units &= ~bits;
@@ -305,6 +415,9 @@ struct hk_slab *hk_slab_new(unsigned cls)
 		ss->h.unit[i].slab = (uint8_t)u;
 		ss->h.unit[i].cls = (uint8_t)cls;
 	}
+	ss->slabs[u].nunits = (uint8_t)n;
+	ss->slabs[u].cls = (uint16_t)cls;
+	check_all();
 	pthread_mutex_unlock(&ss_mu);
 
 	struct hk_slab *s = &ss->slabs[u];
@@ -338,10 +451,47 @@ void hk_slab_release(struct hk_slab *s)
 	dirty_touch(ss, now);
 	if (ss->free_units == ALL_FREE)
 		ss_became_empty(ss);
-	else if (!ss->listed)
-		avail_push(ss);
+	else
+		avail_update(ss);
 	dirty_trim(now);
+	check_all();
 	pthread_mutex_unlock(&ss_mu);
+}
+
+size_t hk_ss_decay(uint32_t now)
+{
+	pthread_mutex_lock(&ss_mu);
+	uint64_t before = counts.units_released;
+	dirty_trim(now);
+	size_t bytes = (size_t)(counts.units_released - before) << HK_UNIT_SHIFT;
+	check_all();
+	pthread_mutex_unlock(&ss_mu);
+	return bytes;
+}
+
+size_t hk_ss_trim(void)
+{
+	size_t bytes = 0;
+	pthread_mutex_lock(&ss_mu);
+	if (hk_opt(RELEASE) != HK_RELEASE_KEEP) {
+		while (dirty_head) {
+			bytes += units_bytes(dirty_head->dirty_units);
+			dirty_release(dirty_head);
+		}
+		/* the pool's resident SuperSlabs (at its head) */
+		for (struct hk_ss *ss = pool_head; ss && !ss->released; ss = ss->next) {
+			hk_os_release((char *)ss + HK_UNIT_SIZE, HK_SS_SIZE - HK_UNIT_SIZE);
+			bytes += HK_SS_SIZE - HK_UNIT_SIZE;
+			ss->dirty_units = 0;
+			ss->released = 1;
+			counts.released++;
+			pool_resident--;
+			pool_released++;
+		}
+	}
+	check_all();
+	pthread_mutex_unlock(&ss_mu);
+	return bytes;
 }
 
 int hk_ss_owns(const void *p)

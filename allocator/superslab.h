@@ -62,6 +62,8 @@ struct hk_ss {
 	uint8_t released;           /* pooled and given back by HAKMEM_RELEASE */
 	uint8_t dirty_listed;       /* on the dirty list (oldest first) */
 	uint32_t dirty_since_ms;    /* when its dirty units were last added to */
+	uint32_t avail_run;         /* listed: its longest run of free units (its list's index) */
+	uint32_t pad;
 	struct hk_ss *next, *prev;          /* "has free units" list or pool */
 	struct hk_ss *dirty_next, *dirty_prev;   /* SuperSlabs with dirty units, least recently dirtied first */
 	struct hk_ss *all_next, *all_prev;  /* every SuperSlab (debug checks) */
@@ -78,9 +80,13 @@ struct hk_large {
 	size_t user_size;
 	uint32_t zeroed;            /* the block's bytes are known to be zero */
 	uint32_t freed_ms;          /* when it entered the large cache (decay) */
+	uint32_t state;             /* HK_LARGE_LIVE, HK_LARGE_CACHED, or 0 (being unmapped) */
+	uint32_t pad2;
 	struct hk_large *next, *prev;   /* large cache */
 };
 #define HK_LARGE_HDR ((size_t)1024)
+#define HK_LARGE_LIVE   0x4556494cu   /* "LIVE": handed out */
+#define HK_LARGE_CACHED 0x48434143u   /* "CACH": in the large cache */
 
 _Static_assert(sizeof(struct hk_slab) == 64, "slab metadata is one cache line");
 _Static_assert(sizeof(struct hk_ss) <= HK_UNIT_SIZE, "SuperSlab header fits unit 0");
@@ -112,15 +118,23 @@ HK_INLINE struct hk_slab *hk_slab_of(const void *p)
 struct hk_slab *hk_slab_new(unsigned cls);
 /* Give an empty slab's units back to its SuperSlab. */
 void hk_slab_release(struct hk_slab *s);
+/* Give back dirty units left alone for HAKMEM_DECAY_MS (and over the
+ * bound); returns the bytes. */
+size_t hk_ss_decay(uint32_t now);
+/* Give back every dirty unit and every resident pooled SuperSlab by
+ * HAKMEM_RELEASE (malloc_trim); returns the bytes (0 with keep). */
+size_t hk_ss_trim(void);
 /* Is p inside a live slab of ours?  (debug checks; takes the lock) */
 int hk_ss_owns(const void *p);
 
-struct hk_ss_counts {
-	uint64_t mapped, unmapped, released, reused, live, peak_live, pooled;
-	/* empty slab units inside live SuperSlabs: given back by HAKMEM_RELEASE
-	 * (units, madvise calls), and bytes of them resident now */
-	uint64_t units_released, unit_releases, dirty_bytes;
-};
+/* SuperSlabs mapped, unmapped, released to the pool by HAKMEM_RELEASE,
+ * reused from the pool, live now and at peak, empty in the pool now; empty
+ * slab units inside live SuperSlabs given back by HAKMEM_RELEASE (units,
+ * madvise calls), and bytes of them resident now. */
+#define HK_SS_COUNTS(X) \
+	X(mapped) X(unmapped) X(released) X(reused) X(live) X(peak_live) X(pooled) \
+	X(units_released) X(unit_releases) X(dirty_bytes)
+struct hk_ss_counts { HK_SS_COUNTS(HK_COUNT_FIELD) };
 void hk_ss_counts_get(struct hk_ss_counts *out);
 
 void hk_ss_lock(void);

@@ -1,11 +1,9 @@
-/* thread.c - the slow paths of the thread cache and the process and
- * thread life cycle.
+/* thread.c - the slow paths of the thread cache and the thread life
+ * cycle (the process's is in init.c).
  *
- * Start-up: nothing needs initialising before the first malloc (all tables
- * are constant or zero-filled), so the first slow path simply reads the
- * options and installs the thread-exit key and the fork handlers.
- * pthread_atfork may itself call malloc: the initialising thread is marked
- * so that such a nested call goes through without waiting for itself.
+ * Set-up: nothing needs initialising before the first malloc (all tables
+ * are constant or zero-filled), so a thread's first slow path reads the
+ * options (once per process, hk_thread_setup) and registers the thread.
  *
  * Thread exit: a pthread key destructor flushes the thread's bins back to
  * the slabs and sets every room to 0, so later frees by other destructors
@@ -19,28 +17,24 @@
  * Counts are exact; the price is a call per malloc and free, paid only
  * when statistics were asked for.
  *
- * fork: the prepare handler takes every allocator lock (class locks, then
- * the SuperSlab lock, then the large and thread-list locks: the order the
- * slow paths nest them in), so the child gets consistent lists; both sides
- * then release them.  Blocks cached by threads that do not exist in the
- * child are simply lost to it. */
+ * fork (init.c) takes the thread-list lock last; in the child only the
+ * forking thread exists: blocks cached by the others are lost to it. */
 #include "thread.h"
 
 #include <errno.h>
 #include <pthread.h>
 
 #include "central.h"
-#include "large.h"
+#include "decay.h"
+#include "fmt.h"
 #include "options.h"
 #include "os.h"
 #include "sizeclass.h"
-#include "stats.h"
 
 __thread struct hk_tcache hk_tc __attribute__((tls_model("initial-exec")));
-static __thread int tl_in_init __attribute__((tls_model("initial-exec")));
 
-int hk_init_done;
-static pthread_mutex_t init_mu = PTHREAD_MUTEX_INITIALIZER;
+static int setup_done;
+static pthread_mutex_t setup_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_key_t exit_key;
 static pthread_mutex_t threads_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct hk_tcache *threads;
@@ -59,17 +53,21 @@ static struct hk_counted *counted_free;     /* under threads_mu */
 #define NO_ROOM (INT64_MIN / 2)
 
 static void thread_exit(void *arg);
-static void fork_prepare(void);
-static void fork_parent(void);
-static void fork_child(void);
 
 /* ------------------------------------------------------ process init */
 
 /* Bin limits: about 64 KiB of blocks per class, between 2 and 256 blocks,
- * scaled by HAKMEM_TCACHE percent. */
+ * scaled by HAKMEM_TCACHE percent.  Mid classes (above 256 KiB) get no
+ * thread cache (limit 0): every malloc and free of one goes to its class's
+ * lock, as a large block goes to the large lock, and an idle thread never
+ * holds megabytes of them. */
 static void limits_init(void)
 {
 	for (unsigned c = 1; c < HK_NCLS; c++) {
+		if (hk_class_size[c] > HK_MID_MIN) {
+			bin_limit[c] = 0;
+			continue;
+		}
 		uint64_t n = 65536 / hk_class_size[c];
 		if (n > 256)
 			n = 256;
@@ -78,39 +76,20 @@ static void limits_init(void)
 	}
 }
 
-void hk_init_slow(void)
+void hk_thread_setup(void)
 {
-	if (tl_in_init)
+	if (HK_LIKELY(__atomic_load_n(&setup_done, __ATOMIC_ACQUIRE)))
 		return;
-	pthread_mutex_lock(&init_mu);
-	if (hk_init_done) {
-		pthread_mutex_unlock(&init_mu);
-		return;
+	/* nothing below allocates, so no nested malloc can come back here */
+	pthread_mutex_lock(&setup_mu);
+	if (!setup_done) {
+		hk_options_load();
+		limits_init();
+		stats_mode = hk_opt(STATS) != HK_STATS_OFF || hk_opt_str(STATS_FILE)[0];
+		pthread_key_create(&exit_key, thread_exit);
+		__atomic_store_n(&setup_done, 1, __ATOMIC_RELEASE);
 	}
-	tl_in_init = 1;
-	hk_options_load();
-	hk_stats_note_pid();
-	limits_init();
-	stats_mode = hk_opt(STATS) != HK_STATS_OFF || hk_opt_str(STATS_FILE)[0];
-	pthread_key_create(&exit_key, thread_exit);
-	pthread_atfork(fork_prepare, fork_parent, fork_child);
-	if (hk_opt(VERBOSE))
-		hk_options_print(2);
-	__atomic_store_n(&hk_init_done, 1, __ATOMIC_RELEASE);
-	tl_in_init = 0;
-	pthread_mutex_unlock(&init_mu);
-}
-
-/* Read the options as the library loads, so HAKMEM_VERBOSE and warnings
- * about bad values show even in a program that never allocates. */
-__attribute__((constructor)) static void hakmem_load(void)
-{
-	hk_init();
-}
-
-__attribute__((destructor)) static void hakmem_unload(void)
-{
-	hk_stats_at_exit();
+	pthread_mutex_unlock(&setup_mu);
 }
 
 /* ------------------------------------------------------- thread init */
@@ -134,9 +113,9 @@ static struct hk_counted *counted_get(void)
 static void thread_init(void)
 {
 	struct hk_tcache *tc = &hk_tc;
-	hk_init();
+	hk_thread_setup();
 	if (tc->state != HK_T_FRESH)
-		return;     /* a nested call (from pthread_atfork) got here first */
+		return;     /* a nested call (pthread_setspecific's calloc) got here first */
 	tc->state = HK_T_ACTIVE;
 	tc->tid = __atomic_fetch_add(&next_tid, 1, __ATOMIC_RELAXED);
 	tc->counted = stats_mode ? counted_get() : NULL;
@@ -210,6 +189,21 @@ static struct hk_bin *real_bin(struct hk_tcache *tc, unsigned cls)
 	return tc->counted ? &tc->counted->bins[cls] : &tc->bins[cls];
 }
 
+#if HK_DEBUG_INVARIANTS
+/* The bin's list is as long as its room says (and has no cycle). */
+static void check_bin(const struct hk_tcache *tc, const struct hk_bin *b, unsigned cls)
+{
+	if (tc->state != HK_T_ACTIVE)
+		return;
+	int64_t n = 0;
+	for (void *p = b->head; p; p = *(void **)p)
+		HK_CHECK(++n <= (int64_t)bin_limit[cls], "thread cache list longer than its limit (a cycle?)", b->head);
+	HK_CHECK(n == (int64_t)bin_limit[cls] - b->room, "thread cache length disagrees with its room", b->head);
+}
+#else
+#define check_bin(tc, b, cls) ((void)0)
+#endif
+
 HK_NOINLINE void *hk_bin_refill(unsigned cls)
 {
 	struct hk_tcache *tc = &hk_tc;
@@ -219,6 +213,7 @@ HK_NOINLINE void *hk_bin_refill(unsigned cls)
 	if (!b->head) {
 		/* an exiting thread takes one block at a time */
 		unsigned want = tc->state == HK_T_ACTIVE ? bin_limit[cls] / 2 : 1, got;
+		hk_decay_maybe();
 		void *list = hk_central_refill(cls, want ? want : 1, tc->tid, &got);
 		if (!list) {
 			errno = ENOMEM;
@@ -230,6 +225,7 @@ HK_NOINLINE void *hk_bin_refill(unsigned cls)
 	void *p = b->head;
 	b->head = *(void **)p;
 	b->room++;
+	check_bin(tc, b, cls);
 	if (tc->counted)
 		tc->counted->nalloc[cls]++;
 	else if (stats_mode)
@@ -268,6 +264,24 @@ HK_NOINLINE void hk_bin_overflow(unsigned cls)
 	*(void **)last = NULL;
 	b->room = (int64_t)limit - keep;
 	hk_central_flush(cls, first, tc->tid);
+	check_bin(tc, b, cls);
+	hk_decay_maybe();
+	if (tc->state == HK_T_ACTIVE)
+		hk_decay_kick();        /* no allocator lock is held here */
+}
+
+void hk_thread_flush_own(void)
+{
+	struct hk_tcache *tc = &hk_tc;
+	if (tc->state != HK_T_ACTIVE)
+		return;
+	for (unsigned c = 1; c < HK_NCLS; c++) {
+		struct hk_bin *b = real_bin(tc, c);
+		if (b->head)
+			hk_central_flush(c, b->head, tc->tid);
+		b->head = NULL;
+		b->room = bin_limit[c];
+	}
 }
 
 void hk_thread_counts(const struct hk_tcache *tc, unsigned cls, uint64_t *allocs, uint64_t *cached)
@@ -280,27 +294,12 @@ void hk_thread_counts(const struct hk_tcache *tc, unsigned cls, uint64_t *allocs
 
 /* --------------------------------------------------------------- fork */
 
-static void fork_prepare(void)
-{
-	hk_central_lock_all();
-	hk_ss_lock();
-	hk_large_lock();
-	pthread_mutex_lock(&threads_mu);
-}
+void hk_threads_lock(void) { pthread_mutex_lock(&threads_mu); }
+void hk_threads_unlock(void) { pthread_mutex_unlock(&threads_mu); }
 
-static void fork_parent(void)
+void hk_threads_forget_others(void)
 {
-	pthread_mutex_unlock(&threads_mu);
-	hk_large_unlock();
-	hk_ss_unlock();
-	hk_central_unlock_all();
-}
-
-static void fork_child(void)
-{
-	/* only this thread exists in the child: forget the others' caches */
 	threads = hk_tc.state == HK_T_ACTIVE ? &hk_tc : NULL;
 	if (threads)
 		hk_tc.next = hk_tc.prev = NULL;
-	fork_parent();
 }

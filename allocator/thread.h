@@ -1,20 +1,16 @@
-/* thread.h - process and thread life cycle: one-time initialisation,
- * thread start/exit, fork. */
+/* thread.h - the thread cache's slow paths and the thread life cycle. */
 #ifndef HAKMEM_THREAD_H
 #define HAKMEM_THREAD_H
 
 #include "front.h"
 
-extern int hk_init_done;
-void hk_init_slow(void);
+/* Read the options and set the per-class cache limits (once per process;
+ * cheap after the first call). */
+void hk_thread_setup(void);
 
-/* Make sure the options are read and the process hooks installed. */
-HK_INLINE void hk_init(void)
-{
-	if (HK_LIKELY(__atomic_load_n(&hk_init_done, __ATOMIC_ACQUIRE)))
-		return;
-	hk_init_slow();
-}
+/* Give every block in the calling thread's cache back to its slab
+ * (malloc_trim). */
+void hk_thread_flush_own(void);
 
 /* Walk the caches of live threads (statistics at exit); fn gets each. */
 void hk_threads_foreach(void (*fn)(const struct hk_tcache *tc, void *arg), void *arg);
@@ -24,5 +20,10 @@ void hk_thread_counts(const struct hk_tcache *tc, unsigned cls, uint64_t *allocs
 /* Mallocs counted (statistics mode) for threads that have exited or run
  * without a side block, per class. */
 extern uint64_t hk_dead_nalloc[HK_NCLS];
+
+/* fork (init.c): the thread-list lock, and the child's list = itself. */
+void hk_threads_lock(void);
+void hk_threads_unlock(void);
+void hk_threads_forget_others(void);
 
 #endif

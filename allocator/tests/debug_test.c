@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "superslab.h"
 
 static void double_free(void)
 {
@@ -35,6 +36,32 @@ static void overflow(void)
 	char *p = malloc(40);
 	memset(p, 'x', malloc_usable_size(p) + 8);   /* past the end */
 	free(p);
+}
+
+/* The invariant walkers (HAKMEM_DEBUG=2) catch corrupted metadata at the
+ * next slow path that touches it: */
+
+/* a cached large mapping's header loses its state (a stray write into
+ * freed memory); the next large free walks the cache */
+static void corrupt_large_cache(void)
+{
+	char *a = malloc(4 << 20), *spacer = malloc(4 << 20), *c = malloc(4 << 20);
+	free(a);
+	((struct hk_large *)((uintptr_t)a - HK_LARGE_HDR))->state = 0;
+	free(c);
+	free(spacer);
+}
+
+/* a free unit of a SuperSlab gets a class byte; the next new slab walks
+ * every SuperSlab */
+static void corrupt_unit_table(void)
+{
+	char *p = malloc(32);
+	struct hk_ss *ss = (struct hk_ss *)hk_prefix_of(p);
+	if (!(ss->free_units >> 31 & 1u))
+		_exit(3);                     /* cannot set the case up */
+	ss->h.unit[31].cls = 7;
+	free(malloc(100000));               /* a class with no slab yet */
 }
 
 static void fine(void)
@@ -83,5 +110,7 @@ int main(void)
 	CHECK("free of a non-heap pointer aborts", aborts_with(invalid_free, "invalid pointer"));
 	CHECK("free of an interior pointer aborts", aborts_with(interior_free, "not the start of a block"));
 	CHECK("writing past the block aborts at free", aborts_with(overflow, "canary"));
+	CHECK("a corrupted large cache entry is caught", aborts_with(corrupt_large_cache, "large cache links or state"));
+	CHECK("a corrupted SuperSlab unit table is caught", aborts_with(corrupt_unit_table, "unit class byte disagrees"));
 	return check_summary();
 }

@@ -18,24 +18,13 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "proc_self.h"
 
 static long minflt(void)
 {
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	return ru.ru_minflt;
-}
-
-static long rss_kib(void)
-{
-	long pages = 0, resident = 0;
-	FILE *f = fopen("/proc/self/statm", "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
-		resident = -1;
-	fclose(f);
-	return resident < 0 ? -1 : resident * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
 static void touch(char *p, size_t from, size_t to, int v)

@@ -1,0 +1,308 @@
+/* limits_test.c - HAKMEM at the limits (issue 16).  A plain program, run
+ * under LD_PRELOAD=libhakmem.so by meson (so it can also be pointed at an
+ * older library to show that each case failed before):
+ *
+ *   limits_test large_double_free   a double free of a large block aborts
+ *                                   with a one-line message (it used to
+ *                                   spin forever holding the large lock)
+ *   limits_test map_limit           70,000 live blocks of 300 KiB, freed,
+ *                                   three rounds: every block is served
+ *                                   (one mapping each used to hit
+ *                                   vm.max_map_count) and RSS after freeing
+ *                                   does not grow from round to round
+ *   limits_test decay               1 GiB of 2 MiB blocks freed, then the
+ *                                   program sleeps: RSS goes down within a
+ *                                   few HAKMEM_DECAY_MS (it used to stay
+ *                                   until the next large malloc or free)
+ *   limits_test trim                malloc_trim(0) gives free slab memory
+ *                                   and the large cache back; mallinfo2
+ *                                   reports HAKMEM's live blocks
+ *   limits_test stats_stderr_closed HAKMEM_STATS=1 output reaches the
+ *                                   original stderr of a program that
+ *                                   closed its stderr before exiting
+ *
+ * Every case runs in a child under a watchdog (alarm), so a hang is a
+ * failure, never a stuck test. */
+#include <malloc.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "proc_self.h"
+
+static long count_mappings(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	long n = 0;
+	int c;
+	if (!f)
+		return -1;
+	while ((c = fgetc(f)) != EOF)
+		n += c == '\n';
+	fclose(f);
+	return n;
+}
+
+/* Run fn in a child with stderr captured and a watchdog of `secs`
+ * seconds; return its wait status, the captured text in out. */
+static int run_child(int (*fn)(void), unsigned secs, char *out, size_t outlen)
+{
+	int fds[2];
+	if (pipe(fds) != 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], 2);
+		close(fds[0]);
+		alarm(secs);
+		_exit(fn());
+	}
+	close(fds[1]);
+	size_t len = 0;
+	ssize_t n;
+	while ((n = read(fds[0], out + len, outlen - 1 - len)) > 0)
+		len += (size_t)n;
+	out[len] = '\0';
+	close(fds[0]);
+	int status = 0;
+	waitpid(pid, &status, 0);
+	return status;
+}
+
+/* ------------------------------------------------- large double free */
+
+static int large_double_free(void)
+{
+	char *volatile p = malloc(4 << 20);
+	free(p);
+	free(p);
+	return 0;           /* not reached when the double free is caught */
+}
+
+static int large_double_free_threaded(void)
+{
+	/* a second block cached too: the free must not relink into a list
+	 * that already holds the block */
+	char *volatile p = malloc(4 << 20), *volatile q = malloc(8 << 20);
+	free(q);
+	free(p);
+	free(p);
+	return 0;
+}
+
+static int case_large_double_free(void)
+{
+	char out[4096];
+	int (*fns[])(void) = { large_double_free, large_double_free_threaded };
+	for (unsigned i = 0; i < 2; i++) {
+		int st = run_child(fns[i], 10, out, sizeof(out));
+		int aborted = WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT;
+		int hung = WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM;
+		if (!aborted || !strstr(out, "double free"))
+			fprintf(stderr, "  case %u: status %#x%s, child said: %s\n", i, st, hung ? " (hung: killed by the watchdog)" : "", out);
+		CHECK("large double free aborts with a message naming it", aborted && strstr(out, "double free"));
+		CHECK("the message is one line", strchr(out, '\n') == out + strlen(out) - 1);
+	}
+	return 0;
+}
+
+/* ----------------------------------------------------------- map limit */
+
+#define MAP_BLOCKS 70000
+#define MAP_SIZE (300 << 10)
+
+static int map_limit_rounds(void)
+{
+	static char *blocks[MAP_BLOCKS];
+	long rss_after[3], maps_peak = 0;
+	for (int round = 0; round < 3; round++) {
+		long got = 0;
+		for (long i = 0; i < MAP_BLOCKS; i++) {
+			blocks[i] = malloc(MAP_SIZE);
+			if (blocks[i]) {
+				blocks[i][0] = (char)i;     /* one page of each is resident */
+				got++;
+			}
+		}
+		long maps = count_mappings();
+		if (maps > maps_peak)
+			maps_peak = maps;
+		for (long i = 0; i < MAP_BLOCKS; i++)
+			free(blocks[i]);
+		rss_after[round] = rss_kib();
+		fprintf(stderr, "round %d: %ld of %d blocks served, %ld mappings, RSS after freeing %ld KiB\n",
+			round, got, MAP_BLOCKS, maps, rss_after[round]);
+		if (got != MAP_BLOCKS)
+			return 1;
+	}
+	if (maps_peak > 30000)
+		return 2;       /* blocks cost a mapping each */
+	/* flat: the last round leaves at most 16 MiB more than the first */
+	if (rss_after[2] > rss_after[0] + 16 * 1024)
+		return 3;
+	return 0;
+}
+
+/* Run fn in a watched child, show what it printed, check it exited 0. */
+static void check_child(int (*fn)(void), unsigned secs, const char *name)
+{
+	char out[4096];
+	int st = run_child(fn, secs, out, sizeof(out));
+	fprintf(stderr, "%s", out);
+	CHECK(name, WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+static int case_map_limit(void)
+{
+	check_child(map_limit_rounds, 120, "every block served, few mappings, RSS after freeing flat across rounds");
+	return 0;
+}
+
+/* --------------------------------------------------------------- decay */
+
+#define DECAY_BLOCKS 512
+#define DECAY_SIZE (2 << 20)
+
+static int decay_idle(void)
+{
+	static char *blocks[DECAY_BLOCKS];
+	for (int i = 0; i < DECAY_BLOCKS; i++) {
+		blocks[i] = malloc(DECAY_SIZE);
+		if (!blocks[i])
+			return 1;
+		for (size_t off = 0; off < DECAY_SIZE; off += 4096)
+			blocks[i][off] = 1;
+	}
+	long live = rss_kib();
+	for (int i = 0; i < DECAY_BLOCKS; i++)
+		free(blocks[i]);
+	long freed = rss_kib();
+	/* idle: no allocation at all while we wait (HAKMEM_DECAY_MS=200) */
+	struct timespec ts = { 1, 500000000 };
+	nanosleep(&ts, NULL);
+	long idle = rss_kib();
+	fprintf(stderr, "RSS live %ld KiB, just freed %ld KiB, after 1.5 s idle %ld KiB\n", live, freed, idle);
+	return idle < 128 * 1024 ? 0 : 2;
+}
+
+static int case_decay(void)
+{
+	check_child(decay_idle, 60, "1 GiB freed goes back to the OS while the program is idle");
+	return 0;
+}
+
+/* ---------------------------------------------------- trim, mallinfo2 */
+
+#define TRIM_SMALL 4000
+#define TRIM_LARGE 8
+
+static int trim_and_report(void)
+{
+	static char *small[TRIM_SMALL], *large[TRIM_LARGE];
+	char *live[100];
+	for (int i = 0; i < 100; i++)
+		live[i] = malloc(10000);
+	for (int i = 0; i < TRIM_SMALL; i++) {
+		small[i] = malloc(16384);
+		memset(small[i], 1, 16384);
+	}
+	for (int i = 0; i < TRIM_LARGE; i++) {
+		large[i] = malloc(4 << 20);
+		memset(large[i], 1, 4 << 20);
+	}
+	struct mallinfo2 m = mallinfo2();
+	fprintf(stderr, "mallinfo2 with 8 live 4 MiB blocks and 64 MB of 16 KiB ones: arena %zu hblks %zu hblkhd %zu uordblks %zu\n",
+		m.arena, m.hblks, m.hblkhd, m.uordblks);
+	int ok = m.hblks >= TRIM_LARGE && m.hblkhd >= (size_t)TRIM_LARGE << 22 && m.uordblks >= (size_t)TRIM_SMALL * 16384 &&
+		 m.arena >= m.uordblks;
+	for (int i = 0; i < TRIM_SMALL; i++)
+		free(small[i]);
+	for (int i = 0; i < TRIM_LARGE; i++)
+		free(large[i]);
+	long before = rss_kib();
+	int r = malloc_trim(0);
+	long after = rss_kib();
+	fprintf(stderr, "RSS after freeing %ld KiB, after malloc_trim(0) %ld KiB (returned %d)\n", before, after, r);
+	for (int i = 0; i < 100; i++)
+		free(live[i]);
+	if (!ok)
+		return 1;
+	/* most of what was freed but still resident goes back */
+	return r == 1 && before - after >= 24 * 1024 && after < before / 4 ? 0 : 2;
+}
+
+static int case_trim(void)
+{
+	check_child(trim_and_report, 60, "mallinfo2 reports HAKMEM's blocks and malloc_trim(0) gives free memory back");
+	return 0;
+}
+
+/* ------------------------------------------------------ closed stderr */
+
+static int stats_child(void)
+{
+	free(malloc(100));
+	close(2);           /* as xz and sort do before exiting */
+	return 0;
+}
+
+static int case_stats_stderr_closed(const char *self)
+{
+	int fds[2];
+	if (pipe(fds) != 0)
+		return 1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], 2);
+		close(fds[0]);
+		close(fds[1]);
+		setenv("HAKMEM_STATS", "1", 1);
+		execl(self, self, "stats_child", (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	char out[16384];
+	size_t len = 0;
+	ssize_t n;
+	while ((n = read(fds[0], out + len, sizeof(out) - 1 - len)) > 0)
+		len += (size_t)n;
+	out[len] = '\0';
+	close(fds[0]);
+	int status = 0;
+	waitpid(pid, &status, 0);
+	CHECK("the child exited normally", WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	if (!strstr(out, "hakmem: statistics"))
+		fprintf(stderr, "  the child's stderr held: '%s'\n", out);
+	CHECK("HAKMEM_STATS=1 output is not lost when the program closed stderr", strstr(out, "hakmem: statistics") != NULL);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: limits_test large_double_free|map_limit|decay|trim|stats_stderr_closed\n");
+		return 2;
+	}
+	if (!strcmp(argv[1], "large_double_free"))
+		case_large_double_free();
+	else if (!strcmp(argv[1], "map_limit"))
+		case_map_limit();
+	else if (!strcmp(argv[1], "decay"))
+		case_decay();
+	else if (!strcmp(argv[1], "trim"))
+		case_trim();
+	else if (!strcmp(argv[1], "stats_stderr_closed"))
+		case_stats_stderr_closed("/proc/self/exe");
+	else if (!strcmp(argv[1], "stats_child"))
+		return stats_child();
+	else {
+		fprintf(stderr, "limits_test: unknown case '%s' (large_double_free, map_limit, decay, trim, stats_stderr_closed)\n", argv[1]);
+		return 2;
+	}
+	return check_summary();
+}
