@@ -391,9 +391,11 @@ superslab:
 	CHECK("and not left in anon_mmap", delta(&se, &base, "probes.faults.by_region.anon_mmap") < 20);
 	double hist = 0;
 	const struct jv *h = jv_get(se.rec, "probes.faults.superslab.distance_log2");
-	for (const struct jv *slot = h ? h->child : NULL; slot; slot = slot->next)   /* [bound, count] */
-		if (slot->child && slot->child->next)
-			hist += slot->child->next->num;
+	for (size_t i = 0; i < jv_len(h); i++) {                 /* [bound, count] */
+		const struct jv *slot = jv_at(h, i);
+		if (jv_len(slot) >= 2)
+			hist += jv_as_num(jv_at(slot, 1), 0);
+	}
 	CHECK("the SuperSlab distance histogram holds every SuperSlab fault", hist == num(&se, "probes.faults.by_region.superslab"));
 
 	/* A THP fault on a SuperSlab's header, before the hook. */
