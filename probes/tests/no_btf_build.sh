@@ -23,9 +23,9 @@ if grep -q 'skel\.h' "$scratch/build.ninja"; then
 fi
 echo "ok: no BPF program is built"
 # The collector itself, compiled: the reason is in the object.
-obj=$(sed -n 's/^build \(cli\/harness\.p\/probes\.c\.o\):.*/\1/p' "$scratch/build.ninja")
-[ -n "$obj" ] || fail "no probes.c object in the scratch build"
-ninja -C "$scratch" "$obj" >"$scratch/ninja.log" 2>&1 || { cat "$scratch/ninja.log"; fail "probes.c does not compile without BTF"; }
+obj=$(sed -n 's/^build \(cli\/harness\.p\/collectors_probes\.c\.o\):.*/\1/p' "$scratch/build.ninja")
+[ -n "$obj" ] || fail "no collectors/probes.c object in the scratch build"
+ninja -C "$scratch" "$obj" >"$scratch/ninja.log" 2>&1 || { cat "$scratch/ninja.log"; fail "collectors/probes.c does not compile without BTF"; }
 grep -q "nonexistent/vmlinux missing" "$scratch/$obj" || fail "the compiled collector lacks the reason"
 echo "ok: the compiled collector carries the reason"
 echo "4 checks, 0 failed"

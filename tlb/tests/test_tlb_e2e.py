@@ -134,8 +134,13 @@ def stat(stderr, pattern):
 class Attribution(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.runs = {"thp0": start_random_mixed(HAKMEM, HAKMEM_STATS="1", HAKMEM_THP="0"),
-                    "thp1": start_random_mixed(HAKMEM, HAKMEM_STATS="1", HAKMEM_THP="1"),
+        # HAKMEM's own mmap counter covers its OS layer only; the decay
+        # thread's stack (mapped by pthread_create inside a free) is an
+        # allocator mapping to the engine but not to that counter, so the
+        # comparison runs without the thread.
+        quiet = dict(HAKMEM_STATS="1", HAKMEM_DECAY_THREAD="0")
+        cls.runs = {"thp0": start_random_mixed(HAKMEM, HAKMEM_THP="0", **quiet),
+                    "thp1": start_random_mixed(HAKMEM, HAKMEM_THP="1", **quiet),
                     "glibc": start_random_mixed()}
 
     def result(self, key):
@@ -162,7 +167,9 @@ class Attribution(unittest.TestCase):
               % (reg["allocator_superslab"]["walks"], t["regions"]["allocator_superslab"]["walks"],
                  t["huge_pages"]["thp_2m_chunks_max"]))
         self.assertEqual(r["accesses_2m"], 0)
-        self.assertEqual(t["accesses"], r["accesses"])          # same program and knobs but THP: same accesses
+        # Same program; HAKMEM's THP branches (madvise, release policy) add
+        # a few hundred accesses of its own, nothing near the totals.
+        self.assertLess(abs(t["accesses"] - r["accesses"]), 0.01 * r["accesses"])
         if t["huge_pages"]["thp_2m_chunks_max"] == 0:
             self.skipTest("HAKMEM_THP=1 got no huge page from the kernel here")
         ss = t["regions"]["allocator_superslab"]
