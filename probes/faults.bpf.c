@@ -30,6 +30,7 @@
  * THP faults: a user fault whose handler allocates an order-9 user folio
  * (mm_page_alloc, same thread, right after page_fault_user). */
 #include "common.bpf.h"
+#include "faults.h"
 
 #define CHUNK_SHIFT 21
 #define PAGES_PER_CHUNK 512

@@ -8,6 +8,7 @@
  * The harness adds AnonHugePages sampled from /proc/PID/smaps_rollup and
  * /proc/vmstat deltas (system-wide). */
 #include "common.bpf.h"
+#include "thp.h"
 
 struct thp_counts counts;
 

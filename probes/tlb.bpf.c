@@ -8,6 +8,7 @@
  * taken while another process runs does not; "task_switch" flushes fire
  * while switching away from the workload's thread. */
 #include "common.bpf.h"
+#include "tlb.h"
 
 struct tlb_counts counts;
 

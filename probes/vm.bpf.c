@@ -9,6 +9,7 @@
  * because the per-syscall ones (syscalls:sys_enter_mmap ...) need tracefs,
  * which is not always mounted. */
 #include "common.bpf.h"
+#include "vm.h"
 
 #define MM_ANONPAGES 1
 

@@ -18,6 +18,7 @@
  * Pairs longer than a bound (the thread was preempted, or the pair does
  * not belong to one fault) are discarded and counted as such. */
 #include "common.bpf.h"
+#include "zero.h"
 
 #define EST_4K_MAX_NS  (1000 * 1000UL)        /* 1 ms */
 #define EST_THP_MAX_NS (50 * 1000 * 1000UL)   /* 50 ms */

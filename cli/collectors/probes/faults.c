@@ -20,7 +20,7 @@ static const struct metric_def m_faults_per_kop = {
 #include <stdlib.h>
 
 #include "variant.h"
-#include "probes.h"
+#include "faults.h"
 #include "faults.skel.h"
 
 static const struct metric_def m_superslab_faults = {

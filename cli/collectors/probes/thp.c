@@ -20,7 +20,7 @@ static const struct metric_def m_anon_huge_kib_peak = {
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
-#include "probes.h"
+#include "thp.h"
 #include "thp.skel.h"
 
 struct thp_group {

@@ -17,7 +17,7 @@ static const struct metric_def m_tlb_flushes_per_kop = {
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include "probes.h"
+#include "tlb.h"
 #include "tlb.skel.h"
 
 /* enum tlb_flush_reason, in the kernel's order (slot 7: unknown). */

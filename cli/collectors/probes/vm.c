@@ -29,7 +29,7 @@ static const struct metric_def m_peak_anon_rss_kib = {
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include "probes.h"
+#include "vm.h"
 #include "vm.skel.h"
 
 static const char *const call_names[VC_NR] = {

@@ -20,7 +20,7 @@ static const struct metric_def m_zero_time_est_ms = {
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include "probes.h"
+#include "zero.h"
 #include "zero.skel.h"
 
 #define THP_BYTES (2.0 * 1024 * 1024)
