@@ -219,23 +219,22 @@ HK_EXPORT void *realloc(void *p, size_t size)
 		hk_free(p);
 		return NULL;
 	}
-	size_t cur = hk_usable(p), want = size;
+	size_t cur = hk_usable(p);
 	struct hk_prefix *h = hk_prefix_of(p);
 	if (hk_class_of_ptr(h, p)) {
 		/* in place unless it grows out of the class or shrinks below half */
 		if (size <= cur && size >= cur / 2)
 			return p;
-		/* a mid-size block that grows moves to at least twice its size:
-		 * a growing buffer then copies 3 times between 256 KiB and the
-		 * large blocks (which grow by mremap), not at each of 11 classes */
-		if (size > cur && cur > HK_MID_MIN && size < 2 * cur)
-			want = 2 * cur;
-	} else if (size > HK_SMALL_MAX) {
+	} else if (size > HK_MID_MIN) {
 		void *q = hk_large_resize((struct hk_large *)h, p, size);
 		if (q)
 			return q;
 	}
-	void *q = hk_malloc(want);
+	/* a block that realloc moves to more than 256 KiB becomes a large
+	 * mapping, not a mid-size slab: it then grows by mremap instead of
+	 * being copied at each of the 11 mid-size classes (realloc_growth
+	 * copied 5 times more bytes that way) */
+	void *q = size > HK_MID_MIN && size > cur ? malloc_large(size) : hk_malloc(size);
 	if (!q)
 		return NULL;
 	memcpy(q, p, size < cur ? size : cur);

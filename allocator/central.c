@@ -132,6 +132,12 @@ void hk_central_flush(unsigned cls, void *list, unsigned tid)
 		void *b = list;
 		list = *(void **)b;
 		struct hk_slab *s = hk_slab_of(b);
+		/* a block freed twice: more frees than blocks out, or the block
+		 * already heads its slab's free list (a mid-size block freed
+		 * twice in a row; relinking it would make the list point to
+		 * itself) */
+		if (HK_UNLIKELY(s->used == 0 || b == s->free))
+			hk_fatal("free(): double free of", b, "(block is already free)");
 		*(void **)b = s->free;
 		s->free = b;
 		n++;

@@ -9,7 +9,22 @@
  * fork: the prepare handler takes every allocator lock (class locks, then
  * the SuperSlab lock, then the large and thread-list locks: the order the
  * slow paths nest them in), so the child gets consistent lists; both sides
- * then release them. */
+ * then release them.
+ *
+ * Lock order against stdio (issue 13): glibc's fork runs the prepare
+ * handlers first and only then takes the stdio list lock, while a thread
+ * in fflush(NULL) holds that list lock and waits for a FILE lock whose
+ * owner (a getline) waits for an allocator lock.  Taking the allocator
+ * locks in prepare and then waiting for the list lock closed that cycle.
+ * glibc's own malloc takes its locks after the list lock; we do the same
+ * by taking the list lock (a recursive lock, exported by glibc as
+ * _IO_list_lock) at the start of prepare: fork's own _IO_list_lock then
+ * just nests.  The parent unlocks it after ours; in the child glibc has
+ * already reset it when it was multi-threaded, so the child resets it
+ * too (only this thread exists there) instead of unlocking.  On a libc
+ * without these symbols (weak references) nothing changes.  The dynamic
+ * loader's lock is never taken inside the allocator, so a dlopen that
+ * mallocs only waits for an allocator lock, which is always released. */
 #include "init.h"
 
 #include <pthread.h>
@@ -63,20 +78,33 @@ __attribute__((destructor)) static void hakmem_unload(void)
 
 /* --------------------------------------------------------------- fork */
 
+extern void _IO_list_lock(void) __attribute__((weak));
+extern void _IO_list_unlock(void) __attribute__((weak));
+extern void _IO_list_resetlock(void) __attribute__((weak));
+
 static void fork_prepare(void)
 {
+	if (_IO_list_lock)
+		_IO_list_lock();
 	hk_central_lock_all();
 	hk_ss_lock();
 	hk_large_lock();
 	hk_threads_lock();
 }
 
-static void fork_parent(void)
+static void unlock_all(void)
 {
 	hk_threads_unlock();
 	hk_large_unlock();
 	hk_ss_unlock();
 	hk_central_unlock_all();
+}
+
+static void fork_parent(void)
+{
+	unlock_all();
+	if (_IO_list_unlock)
+		_IO_list_unlock();
 }
 
 static void fork_child(void)
@@ -85,5 +113,7 @@ static void fork_child(void)
 	 * and the decay thread */
 	hk_threads_forget_others();
 	hk_decay_forget_thread();
-	fork_parent();
+	unlock_all();
+	if (_IO_list_resetlock)
+		_IO_list_resetlock();
 }

@@ -4,7 +4,8 @@
  *
  *   limits_test large_double_free   a double free of a large block aborts
  *                                   with a one-line message (it used to
- *                                   spin forever holding the large lock)
+ *                                   spin forever holding the large lock);
+ *                                   so does a mid-size (1 MiB) block
  *   limits_test map_limit           70,000 live blocks of 300 KiB, freed,
  *                                   three rounds: every block is served
  *                                   (one mapping each used to hit
@@ -95,11 +96,21 @@ static int large_double_free_threaded(void)
 	return 0;
 }
 
+/* the issue's own example: 1 MiB is a mid-size block now (a one-block
+ * slab), whose second free would relink it into its slab's free list */
+static int mid_double_free(void)
+{
+	char *volatile p = malloc(1 << 20);
+	free(p);
+	free(p);
+	return 0;
+}
+
 static int case_large_double_free(void)
 {
 	char out[4096];
-	int (*fns[])(void) = { large_double_free, large_double_free_threaded };
-	for (unsigned i = 0; i < 2; i++) {
+	int (*fns[])(void) = { large_double_free, large_double_free_threaded, mid_double_free };
+	for (unsigned i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
 		int st = run_child(fns[i], 10, out, sizeof(out));
 		int aborted = WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT;
 		int hung = WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM;
