@@ -21,7 +21,7 @@ struct exec_spec;
 
 struct allocator_row {
 	const char *name;
-	const char *summary;        /* one line for `harness list` when not installed */
+	const char *summary;        /* what it is, for `harness list` (shown for instruments) */
 	const char *soname;         /* from a Debian package, in the multiarch directory ... */
 	const char *build_file;     /* ... or a file under the build directory; both NULL: the C library */
 	const char *package;        /* Debian package that ships the library */
@@ -37,6 +37,9 @@ struct allocator_row {
 	/* The knobs `analyze` varies (each must list its values), NULL-ended. */
 	const char *const *analyze_axes;
 	bool analyze_default;       /* the subject of `analyze` when --alloc is not given */
+	/* A measuring instrument, not a peer (the floor): `analyze` never
+	 * adds it as a peer; run/ab take it by name or with --floor. */
+	bool instrument;
 
 	/* Its own statistics as one JSON object: set stats_env (NAME=VALUE)
 	 * and stats_file_env=PATH, and it writes them to PATH at exit. */
