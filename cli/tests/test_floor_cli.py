@@ -23,7 +23,7 @@ def records(path):
         return [json.loads(line) for line in f if line.strip()]
 
 
-class FloorRow(unittest.TestCase):
+class TmpCase(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
         self.out = os.path.join(self.tmp.name, "r.jsonl")
@@ -31,6 +31,8 @@ class FloorRow(unittest.TestCase):
     def tearDown(self):
         self.tmp.cleanup()
 
+
+class FloorRow(TmpCase):
     def test_list_shows_the_floor(self):
         p = harness("list")
         self.assertEqual(p.returncode, 0, p.stderr)
@@ -57,6 +59,61 @@ class FloorRow(unittest.TestCase):
         self.assertRegex(r["alloc"]["version"], r"^\d+\.\d+")
         self.assertTrue(r["preload"]["verified"])
         self.assertIn("libfloor", r["preload"]["malloc_from"])
+
+
+class AllocNsPerOp(TmpCase):
+    """run --floor on tiny_hot with tiny arguments: a floor row, an alloc
+    ns/op column, and the same figures in --json, derived from the records."""
+
+    def test_run_floor_table_and_json(self):
+        p = harness("run", "tiny_hot", "--alloc=glibc", "--floor", "--runs", "3", "--warmup", "0",
+                    "--out", self.out, "--json", *TINY)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        recs = records(self.out)
+        self.assertEqual(sorted({r["variant"] for r in recs}), ["floor", "glibc"])
+        s = json.loads(p.stdout)
+        by = {v["variant"]: v for v in s["variants"]}
+        ns = {}
+        for name in ("glibc", "floor"):
+            runs = sorted(1e9 / r["ops_per_sec"] for r in recs if r["variant"] == name)
+            self.assertAlmostEqual(by[name]["ns_per_op"]["median"], runs[1], places=6)
+            self.assertAlmostEqual(by[name]["ns_per_op"]["min"], runs[0], places=6)
+            ns[name] = runs[1]
+        self.assertEqual(by["floor"]["alloc_ns_per_op"], {"status": "this variant is the floor"})
+        a = by["glibc"]["alloc_ns_per_op"]
+        self.assertEqual(a["floor_variant"], "floor")
+        self.assertAlmostEqual(a["floor_ns_per_op"], ns["floor"], places=6)
+        self.assertAlmostEqual(a["median"], ns["glibc"] - ns["floor"], places=6)
+
+        p = harness("run", "tiny_hot", "--alloc=glibc", "--floor", "--runs", "1", "--warmup", "0",
+                    "--out", self.out, *TINY)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        lines = p.stdout.splitlines()
+        head = [l for l in lines if l.split()[:1] == ["variant"] and "alloc ns/op" in l]
+        self.assertEqual(len(head), 1, p.stdout)
+        floor_rows = [l for l in lines if l.split()[:1] == ["floor"] and l.rstrip().endswith("the floor")]
+        self.assertEqual(len(floor_rows), 1, p.stdout)
+        glibc_rows = [l for l in lines if l.split()[:1] == ["glibc"] and "(floor " in l]
+        self.assertEqual(len(glibc_rows), 1, p.stdout)
+
+    def test_without_floor_no_alloc_column(self):
+        p = harness("run", "tiny_hot", "--alloc=glibc", "--runs", "1", "--warmup", "0", "--out", self.out,
+                    "--json", *TINY)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        (v,) = json.loads(p.stdout)["variants"]
+        self.assertIn("add --floor", v["alloc_ns_per_op"]["status"])
+        p = harness("run", "tiny_hot", "--alloc=glibc", "--runs", "1", "--warmup", "0", "--out", self.out, *TINY)
+        self.assertNotIn("alloc ns/op", p.stdout)
+
+    def test_floor_named_once_and_needs_alloc(self):
+        p = harness("run", "tiny_hot", "--alloc=floor,glibc", "--floor", "--runs", "1", "--warmup", "0",
+                    "--out", self.out, *TINY)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(sorted(r["variant"] for r in records(self.out)), ["floor", "glibc"])
+        p = harness("run", "tiny_hot", "--floor", "--out", self.out)
+        self.assertEqual(p.returncode, 2)
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+        self.assertIn("--floor needs --alloc", p.stderr)
 
 
 if __name__ == "__main__":
