@@ -42,8 +42,8 @@ static const struct opt_row shared_rows[] = {
 	{ "sample-ms", 0, required_argument, " N", "sample RSS every N ms while the workload runs" },
 	{ "alloc-stats", 0, no_argument, "", "attach the allocator's own statistics to each record (allocators\n"
 	  "whose registry row has a stats interface; slows the allocator:\nuse such runs for the counts, not the speed)" },
-	{ "floor", 0, no_argument, "", "add the floor allocator as a variant (unless --alloc names it); the\n"
-	  "summary then shows ns/op and alloc ns/op = ns/op - the floor's" },
+	{ "floor", 0, no_argument, "", "add the floor allocator as a variant (unless --alloc names it); run\n"
+	  "and ab then show ns/op and alloc ns/op = ns/op - the floor's" },
 	{ "timeout", 0, required_argument, " S", "kill a run after S seconds (default 600; 0 = never)" },
 	{ "seed", 0, required_argument, " N", "seed of the shuffled round order" },
 	{ "shuffle", 0, no_argument, "", "randomise the variant order inside each round (always on in ab, analyze)" },
