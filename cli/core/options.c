@@ -292,6 +292,10 @@ static int add_floor(struct run_opts *o, const char *sub)
 	const struct allocator_row *f = allocator_loop_floor();
 	if (!f)
 		return bad(sub, "--floor: this build has no floor allocator%s%s", "", "");
+	/* suite ranks against the best and analyze gives peers verdicts: the
+	 * floor would be "the best allocator" there, which it is not. */
+	if (strcmp(sub, "run") != 0 && strcmp(sub, "ab") != 0)
+		return bad(sub, "--floor is for run and ab (alloc ns/op), not %s%s", sub, "");
 	if (o->n_allocs == 0)
 		return bad(sub, "--floor needs --alloc=A[,B...]: the floor joins those allocators%s%s", "", "");
 	for (int i = 0; i < o->n_allocs; i++)

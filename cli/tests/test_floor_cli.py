@@ -114,6 +114,11 @@ class AllocNsPerOp(TmpCase):
         self.assertEqual(p.returncode, 2)
         self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
         self.assertIn("--floor needs --alloc", p.stderr)
+        for sub in ("suite", "analyze"):
+            p = harness(sub, "tiny_hot", "--alloc=glibc", "--floor", "--out", self.out)
+            self.assertEqual(p.returncode, 2)
+            self.assertEqual(p.stderr.strip(), "harness %s: --floor is for run and ab (alloc ns/op), not %s "
+                             "(see `harness %s --help`)" % (sub, sub, sub))
 
 
 if __name__ == "__main__":
