@@ -23,6 +23,7 @@
 #include "engine.h"
 #include "knobs.h"
 #include "scripts.h"
+#include "summary.h"
 #include "variant.h"
 
 /* -------------------------------------------------------------- --vary */
@@ -274,6 +275,8 @@ static int cmd_ab(int argc, char **argv)
 		return 2;
 	rc = engine_run(&inv);
 	int status = rc < 0 ? 2 : rc;
+	if (rc >= 0)
+		summary_print_floor(&inv, stdout);     /* with --floor: alloc ns/op */
 	if (rc >= 0 && verdicts(&inv, &a) != 0)
 		status = 2;
 	invocation_free(&inv);

@@ -24,6 +24,7 @@
 #include "engine.h"
 #include "knobs.h"
 #include "scripts.h"
+#include "calibration.h"
 #include "variant.h"
 
 #define AXES_MAX 8
@@ -103,7 +104,7 @@ static int add_peers(const struct run_opts *o, const struct allocator_row *row, 
 	} else {
 		po.n_allocs = 0;
 		for (int i = 0; i < allocator_count; i++)
-			if (&allocator_table[i] != row)
+			if (&allocator_table[i] != row && !allocator_table[i].loop_floor)
 				po.allocs[po.n_allocs++] = allocator_table[i].name;
 	}
 	if (po.n_allocs == 0)
@@ -285,6 +286,9 @@ static int run_analysis(struct run_opts *o, const char *target, const struct ana
 		return 2;
 	}
 	measure_all(o);
+	if (calibration_ensure() < 0)   /* the report's costs; without it it says so */
+		fprintf(stderr, "harness analyze: continuing without a calibration: cost-based figures will be "
+				"\"not measurable here\"\n");
 	announce(&inv, axes, na);
 	int rc = engine_run(&inv), status = rc < 0 ? 2 : rc;
 	char ids[140];

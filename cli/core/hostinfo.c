@@ -1,7 +1,9 @@
-/* hostinfo.c - see hostinfo.h.  The hardware PMU check opens a cycles
+/* hostinfo.c - see hostinfo.h.  host.calibration is the cached object of
+ * calibration.c when this host and boot has one.  The hardware PMU check opens a cycles
  * counter on this process: on these VMs it fails with ENOENT, and every
  * hardware figure must then be reported as not supported. */
 #include "hostinfo.h"
+#include "calibration.h"
 
 #include <errno.h>
 #include <linux/perf_event.h>
@@ -115,5 +117,10 @@ void hostinfo_json(const struct hostinfo *h, struct jbuf *b)
 		jb_null(b, "hw_pmu_reason");
 	else
 		jb_str(b, "hw_pmu_reason", h->hw_pmu_reason);
+	/* The measured costs (`harness calibrate`), only when this host and
+	 * boot has them: absent means "not calibrated", never a default. */
+	const struct jv *cal = calibration_cached();
+	if (cal)
+		jb_value(b, "calibration", cal);
 	jb_obj_end(b);
 }

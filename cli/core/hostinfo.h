@@ -20,6 +20,8 @@ struct hostinfo {
 
 /* Read once and cached. */
 const struct hostinfo *hostinfo_get(void);
-void hostinfo_json(const struct hostinfo *h, struct jbuf *b);   /* "host": {...} */
+/* "host": {...}, with "calibration" (calibration.h) when this host and
+ * boot has been calibrated. */
+void hostinfo_json(const struct hostinfo *h, struct jbuf *b);
 
 #endif

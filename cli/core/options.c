@@ -4,6 +4,7 @@
  * the option and what it accepts. */
 #include "options.h"
 #include "workloads.h"
+#include "allocators.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -13,7 +14,7 @@
 
 enum {
 	O_ALLOC = 1000, O_RUNS, O_WARMUP, O_THREADS, O_ENV, O_CMD, O_COUNTERS, O_ENGINE, O_PROBES,
-	O_REQUIRE_PROBES, O_SAMPLE_MS, O_ALLOC_STATS, O_TIMEOUT, O_SEED, O_SHUFFLE, O_OUT, O_JSON, O_QUIET,
+	O_REQUIRE_PROBES, O_SAMPLE_MS, O_ALLOC_STATS, O_FLOOR, O_TIMEOUT, O_SEED, O_SHUFFLE, O_OUT, O_JSON, O_QUIET,
 	O_EXTRA = 2000,          /* + index in the command's own table */
 };
 
@@ -41,6 +42,8 @@ static const struct opt_row shared_rows[] = {
 	{ "sample-ms", 0, required_argument, " N", "sample RSS every N ms while the workload runs" },
 	{ "alloc-stats", 0, no_argument, "", "attach the allocator's own statistics to each record (allocators\n"
 	  "whose registry row has a stats interface; slows the allocator:\nuse such runs for the counts, not the speed)" },
+	{ "floor", 0, no_argument, "", "add the floor allocator as a variant (unless --alloc names it); run\n"
+	  "and ab then show ns/op and alloc ns/op = ns/op - the floor's" },
 	{ "timeout", 0, required_argument, " S", "kill a run after S seconds (default 600; 0 = never)" },
 	{ "seed", 0, required_argument, " N", "seed of the shuffled round order" },
 	{ "shuffle", 0, no_argument, "", "randomise the variant order inside each round (always on in ab, analyze)" },
@@ -231,6 +234,7 @@ static int set_flag(struct run_opts *o, int key)
 	switch (key) {
 	case O_REQUIRE_PROBES: o->require_probes = true; return 0;
 	case O_ALLOC_STATS: o->alloc_stats = true; return 0;
+	case O_FLOOR: o->floor = true; return 0;
 	case O_SHUFFLE: o->shuffle = true; return 0;
 	case O_JSON: o->json = true; return 0;
 	case O_QUIET: o->quiet = true; return 0;
@@ -282,6 +286,27 @@ static int handle(struct run_opts *o, const char *sub, const struct opt_extra *e
 	return rc;
 }
 
+/* --floor: the floor joins the allocators of --alloc, unless named there. */
+static int add_floor(struct run_opts *o, const char *sub)
+{
+	const struct allocator_row *f = allocator_loop_floor();
+	if (!f)
+		return bad(sub, "--floor: this build has no floor allocator%s%s", "", "");
+	/* suite ranks against the best and analyze gives peers verdicts: the
+	 * floor would be "the best allocator" there, which it is not. */
+	if (strcmp(sub, "run") != 0 && strcmp(sub, "ab") != 0)
+		return bad(sub, "--floor is for run and ab (alloc ns/op), not %s%s", sub, "");
+	if (o->n_allocs == 0)
+		return bad(sub, "--floor needs --alloc=A[,B...]: the floor joins those allocators%s%s", "", "");
+	for (int i = 0; i < o->n_allocs; i++)
+		if (strcmp(o->allocs[i], f->name) == 0)
+			return 0;
+	if (o->n_allocs >= OPT_MAX_LIST)
+		return bad(sub, "--alloc lists too many items (at most 32)%s%s", "", "");
+	o->allocs[o->n_allocs++] = f->name;
+	return 0;
+}
+
 /* The index of "--" (the workload's arguments follow), or argc. */
 static int find_dashdash(int argc, char **argv)
 {
@@ -305,6 +330,8 @@ int options_parse(struct run_opts *o, int argc, char **argv, const char *sub, co
 	for (int key; rc == 0 && (key = getopt_long(end, argv, shorts, lo, NULL)) != -1;)
 		rc = handle(o, sub, extra, key, argv[optind - 1]);
 	free(lo);
+	if (rc == 0 && o->floor)
+		rc = add_floor(o, sub);
 	if (rc != 0)
 		return rc;
 	for (int i = optind; i < end; i++) {

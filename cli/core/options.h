@@ -40,6 +40,7 @@ struct run_opts {
 	bool require_probes;
 	int sample_ms;                 /* --sample-ms: RSS sampler period; 0 = off */
 	bool alloc_stats;              /* --alloc-stats: attach the allocator's own JSON stats */
+	bool floor;                    /* --floor: the floor allocator joins the variants (alloc ns/op) */
 
 	/* output */
 	const char *out_path;          /* --out FILE; default results/<stamp>-<name>.jsonl */

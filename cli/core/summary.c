@@ -35,6 +35,87 @@ static double stat_field(const struct invocation *inv, int v, size_t off, double
 
 #define FIELD(f) offsetof(struct run_summary, f)
 
+/* ------------------------------------------------------ the loop floor */
+
+/* Nanoseconds per operation of one run: the workload's own timed seconds
+ * over its operations. */
+static double get_ns_per_op(const struct run_summary *r, const void *arg)
+{
+	(void)arg;
+	return r->ops_per_sec > 0 ? 1e9 / r->ops_per_sec : NAN;
+}
+
+/* The floor variant v is measured against: the floor allocator's variant
+ * with v's thread count, else the first floor variant; -1 when the
+ * invocation has none (or runs --cmd, which reports no operations). */
+static int floor_of(const struct invocation *inv, int v)
+{
+	int first = -1;
+	if (inv->opts->cmd)
+		return -1;
+	for (int f = 0; f < inv->n_variants; f++) {
+		const struct allocator_row *row = inv->variants[f].alloc.row;
+		if (!row || !row->loop_floor)
+			continue;
+		if (inv->variants[f].threads == inv->variants[v].threads)
+			return f;
+		if (first < 0)
+			first = f;
+	}
+	return first;
+}
+
+/* Median ns/op of variant v and, when the invocation has a floor, the
+ * floor's median (NAN otherwise) and the floor's index (or -1). */
+static double ns_per_op(const struct invocation *inv, int v, double *lo, double *hi, double *floor_ns, int *floor_v)
+{
+	double med, fmed = NAN, a, b;
+	variant_stat(inv, v, get_ns_per_op, NULL, &med, lo, hi);
+	*floor_v = floor_of(inv, v);
+	if (*floor_v >= 0)
+		variant_stat(inv, *floor_v, get_ns_per_op, NULL, &fmed, &a, &b);
+	*floor_ns = fmed;
+	return med;
+}
+
+bool summary_has_floor(const struct invocation *inv)
+{
+	return inv->n_variants > 0 && floor_of(inv, 0) >= 0;
+}
+
+void summary_print_floor(const struct invocation *inv, FILE *out)
+{
+	int width = 9;
+	if (!summary_has_floor(inv))
+		return;
+	for (int v = 0; v < inv->n_variants; v++)
+		if ((int)strlen(inv->variants[v].label) > width)
+			width = (int)strlen(inv->variants[v].label);
+	fprintf(out, "\n  %-*s  %-26s  %s\n", width, "variant", "ns/op [min .. max]", "alloc ns/op (median - the floor's)");
+	for (int v = 0; v < inv->n_variants; v++) {
+		double lo, hi, fns;
+		int fv;
+		double med = ns_per_op(inv, v, &lo, &hi, &fns, &fv);
+		char range[96], alloc[96];
+		if (isnan(med))
+			snprintf(range, sizeof(range), "-");
+		else
+			snprintf(range, sizeof(range), "%.2f [%.2f .. %.2f]", med, lo, hi);
+		if (fv == v)
+			snprintf(alloc, sizeof(alloc), "the floor");
+		else if (isnan(med) || isnan(fns))
+			snprintf(alloc, sizeof(alloc), "- (no successful run of this variant or of the floor)");
+		else if (strcmp(inv->variants[fv].label, inv->variants[fv].alloc.name) == 0)
+			snprintf(alloc, sizeof(alloc), "%+.2f (floor %.2f)", med - fns, fns);
+		else        /* several floor variants (threads, knobs): say which */
+			snprintf(alloc, sizeof(alloc), "%+.2f (floor %.2f: %.60s)", med - fns, fns, inv->variants[fv].label);
+		fprintf(out, "  %-*s  %-26s  %s\n", width, inv->variants[v].label, range, alloc);
+	}
+	fprintf(out, "\n  ns/op: 1e9 / ops/s of each run, median.  alloc ns/op: a variant's median ns/op minus the\n"
+		     "  floor's median (the floor allocator of the same invocation): the cost above the cheapest\n"
+		     "  allocator we can write, not above zero-cost allocation (README, \"The floor allocator\")\n");
+}
+
 /* -------------------------------------------------------------- formatting */
 
 /* 91123456 -> "91.12M" */
@@ -206,6 +287,7 @@ void summary_print(const struct invocation *inv, FILE *out)
 	if (inv->n_variants > 1)
 		fprintf(out, "\n  ratio: median of this variant / median of %s (%s is better)\n",
 			inv->variants[0].label, has_ops ? "higher" : "lower");
+	summary_print_floor(inv, out);
 	print_metrics(inv, out);
 	fprintf(out, "\n  results appended to %s\n", inv->out_path);
 }
@@ -218,6 +300,30 @@ static void stat_json(struct jbuf *b, const char *key, double med, double lo, do
 	jb_num(b, "median", med);
 	jb_num(b, "min", lo);
 	jb_num(b, "max", hi);
+	jb_obj_end(b);
+}
+
+/* "ns_per_op" and "alloc_ns_per_op" (or the status why there is none). */
+static void floor_json(struct jbuf *b, const struct invocation *inv, int v)
+{
+	double lo, hi, fns;
+	int fv;
+	double med = ns_per_op(inv, v, &lo, &hi, &fns, &fv);
+	stat_json(b, "ns_per_op", med, lo, hi);
+	jb_obj_begin(b, "alloc_ns_per_op");
+	if (inv->opts->cmd)
+		jb_str(b, "status", "not measurable: --cmd runs report no operations");
+	else if (fv < 0)
+		jb_str(b, "status", "no floor variant in this invocation (add --floor)");
+	else if (fv == v)
+		jb_str(b, "status", "this variant is the floor");
+	else if (isnan(med) || isnan(fns))
+		jb_str(b, "status", "no successful run of this variant or of the floor");
+	else {
+		jb_num(b, "median", med - fns);
+		jb_str(b, "floor_variant", inv->variants[fv].label);
+		jb_num(b, "floor_ns_per_op", fns);
+	}
 	jb_obj_end(b);
 }
 
@@ -251,6 +357,7 @@ void summary_json(const struct invocation *inv, FILE *out)
 			base = med;
 		stat_json(&b, "ops_per_sec", med, lo, hi);
 		jb_num(&b, "ratio", base > 0 ? med / base : NAN);
+		floor_json(&b, inv, v);
 		static const struct { const char *name; size_t off; } fields[] = {
 			{ "wall_s", FIELD(wall_s) }, { "maxrss_kb", FIELD(maxrss_kb) }, { "minflt", FIELD(minflt) },
 			{ "majflt", FIELD(majflt) }, { "user_s", FIELD(user_s) }, { "sys_s", FIELD(sys_s) },

@@ -55,6 +55,12 @@ const struct allocator_row allocator_table[] = {
 	  .stats_env = "HAKMEM_STATS=json", .stats_file_env = "HAKMEM_STATS_FILE",
 	  .trace_map = "hakmem_trace_superslab_map", .trace_unmap = "hakmem_trace_superslab_unmap",
 	  .trace_region = "SuperSlab" },
+	/* The floor (README, "The floor allocator"): the cheapest allocator we
+	 * know how to write, built with the workloads; what a workload's loop
+	 * costs with it is subtracted as "alloc ns/op" (run/ab --floor). */
+	{ .name = "floor", .build_file = "workloads/libfloor.so", .version = HARNESS_VERSION, .loop_floor = true,
+	  .summary = "a measuring instrument, not a peer: thread-local LIFO per size class over a bump\n"
+		     "             pointer (FLOOR_FREE=keep: no-op free); run --floor subtracts it as alloc ns/op" },
 };
 const int allocator_count = sizeof(allocator_table) / sizeof(allocator_table[0]);
 
@@ -64,6 +70,14 @@ const struct allocator_row *allocator_row_find(const char *name)
 {
 	for (int i = 0; i < allocator_count; i++)
 		if (strcmp(allocator_table[i].name, name) == 0)
+			return &allocator_table[i];
+	return NULL;
+}
+
+const struct allocator_row *allocator_loop_floor(void)
+{
+	for (int i = 0; i < allocator_count; i++)
+		if (allocator_table[i].loop_floor)
 			return &allocator_table[i];
 	return NULL;
 }

@@ -21,7 +21,7 @@ struct exec_spec;
 
 struct allocator_row {
 	const char *name;
-	const char *summary;        /* one line for `harness list` when not installed */
+	const char *summary;        /* what it is, for `harness list` (shown for instruments) */
 	const char *soname;         /* from a Debian package, in the multiarch directory ... */
 	const char *build_file;     /* ... or a file under the build directory; both NULL: the C library */
 	const char *package;        /* Debian package that ships the library */
@@ -37,6 +37,11 @@ struct allocator_row {
 	/* The knobs `analyze` varies (each must list its values), NULL-ended. */
 	const char *const *analyze_axes;
 	bool analyze_default;       /* the subject of `analyze` when --alloc is not given */
+	/* The loop floor (README, "The floor allocator"): a measuring
+	 * instrument, not a peer.  `analyze` never adds it as a peer; --floor
+	 * adds it to run/ab, and the summary subtracts its ns/op from every
+	 * variant's (alloc ns/op). */
+	bool loop_floor;
 
 	/* Its own statistics as one JSON object: set stats_env (NAME=VALUE)
 	 * and stats_file_env=PATH, and it writes them to PATH at exit. */
@@ -65,6 +70,8 @@ extern const struct allocator_row allocator_table[];
 extern const int allocator_count;
 
 const struct allocator_row *allocator_row_find(const char *name);
+/* The loop floor's row (the one with loop_floor), or NULL. */
+const struct allocator_row *allocator_loop_floor(void);
 
 /* Resolve a registry name or "NAME=/path/lib.so".  Returns -1 with a
  * message (listing the known names) in err when unknown. */
