@@ -35,6 +35,24 @@ class Help(unittest.TestCase):
             self.assertTrue(any(l.strip() == "EXAMPLES" for l in tail[-8:]), sub)
 
 
+class Fleet(unittest.TestCase):
+    """`harness fleet` execs fleet/fleet.py; its own tests are in fleet/tests."""
+
+    def test_help_ends_with_examples(self):
+        rc, out, err = run("fleet", "--help")
+        self.assertEqual(rc, 0, err)
+        lines = [l for l in out.strip().split("\n")]
+        self.assertTrue(any(l.strip() == "EXAMPLES" for l in lines[-10:]), out[-400:])
+        self.assertIn("harness fleet submit", out)
+
+    def test_bad_call_one_line_exit_2(self):
+        for args in (("bogus",), ("status",), ("collect", "/nonexistent/experiment")):
+            rc, out, err = run("fleet", *args)
+            self.assertEqual(rc, 2, (args, out, err))
+            self.assertEqual(len(err.strip().split("\n")), 1, (args, err))
+            self.assertTrue(err.startswith("fleet: ") or err.startswith("harness fleet: "), err)
+
+
 class AB(unittest.TestCase):
     def test_allocator_ab(self):
         with tempfile.TemporaryDirectory() as d:
