@@ -195,6 +195,8 @@ class Analyze(unittest.TestCase):
             self.assertRegex(text, r"\n\| hakmem \|[^\n]*\| [0-9.]+x \| baseline \|")
             self.assertIn("baseline: `hakmem`", text)
             self.assertIn("equivalence margin \u00b17%", text)     # --margin 7 reached report.py
+            self.assertIn("The seed report's questions, answered from this file", text)
+            self.assertIn("**What is the ceiling on any allocator change?**", text)
             self.assertTrue(os.path.getsize(os.path.join(rep, "throughput.png")) > 0)
 
 
