@@ -130,6 +130,10 @@ static int tlb_setup(const struct run_opts *o, void **state, char *err, size_t e
 		free(s);
 		return -1;
 	}
+	if (o->n_workload_args == 0)     /* e.g. random_mixed's 10M cycles: hours */
+		fprintf(stderr, "harness: warning: --engine=tlb traces every access under valgrind's lackey (about 1.3 ms "
+			"per random_mixed op on the project VM, README \"Simulated TLB misses\"), and no workload size "
+			"was given: give a small one after --, e.g. -- --cycles 20000\n");
 	*state = s;
 	return 0;
 }
