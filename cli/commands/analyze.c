@@ -206,6 +206,7 @@ static void cachegrind_pass(const struct invocation *inv, char *ids, size_t idle
 {
 	struct run_opts so = *inv->opts;
 	so.engine = "cachegrind";
+	so.tlb_model = NULL;       /* --tlb belongs to --engine=tlb runs only */
 	so.runs = 1;
 	so.warmup = 0;
 	so.counters = NULL;
