@@ -66,15 +66,19 @@ def load(path):
 
 
 def split_engines(records):
-    """(native records, cachegrind records).  Cachegrind runs are valgrind's
+    """(native records, cachegrind records).  Cachegrind (and tlb) runs are valgrind's
     simulation: their times are tens of times slower and their figures
     (simulated instruction and miss counts) are a different kind, so they
     are never pooled with native runs of the same variant.  A file with
     only cachegrind records is reported as it is (the first list)."""
     sim = [r for r in records if r.get("engine") == "cachegrind"]
-    native = [r for r in records if r.get("engine") != "cachegrind"]
+    # --engine=tlb runs are under valgrind too: never pooled with native
+    # runs either; they feed only the TLB answer of the report
+    # (sections/questions.py), unless they are all the file holds.
+    tlb = [r for r in records if r.get("engine") == "tlb"]
+    native = [r for r in records if r.get("engine") not in ("cachegrind", "tlb")]
     if not native:
-        return sim, []
+        return (tlb, sim) if tlb else (sim, [])
     return native, sim
 
 

@@ -25,8 +25,8 @@ import analysis  # noqa: E402
 import htmlout  # noqa: E402
 import plots  # noqa: E402
 import verdict  # noqa: E402
-from sections import (conclusion, controllability, discoveries, matrix, memory, per_op, setup,  # noqa: E402
-                      throughput, unavailable, verdicts)
+from sections import (conclusion, controllability, discoveries, matrix, memory, per_op, questions,  # noqa: E402
+                      setup, throughput, unavailable, verdicts)
 from sections.common import Ctx  # noqa: E402
 
 SOURCE_DIR = os.path.dirname(HERE)
@@ -40,6 +40,7 @@ SECTIONS = [
     throughput.performance,
     verdicts.knob_verdicts,
     controllability.controllability,
+    questions.seed_questions,
     per_op.per_op,
     memory.memory,
     unavailable.unavailable,

@@ -36,11 +36,15 @@ static void usage(FILE *f)
 		"\n"
 		"  --tlb=MODEL       zen4 (default), goldencove, or custom:l1=NxW,l2=NxW[,l1_2m=NxW,l2_2m=NxW]\n"
 		"  --alloc-lib=PATH  the allocator library, preloaded into PROGRAM only (default: the first\n"
-		"                    LD_PRELOAD entry; neither = glibc's malloc)\n"
+		"                    LD_PRELOAD entry; neither, or --alloc-lib= empty = glibc's malloc)\n"
 		"  --no-thp          count every access as 4 KiB (do not read smaps/pagemap)\n"
 		"  --trace=FILE      simulate a saved lackey log instead of running a program\n"
 		"                    (no live process: every access 4 KiB, no initial maps)\n"
 		"  --exe=PATH        with --trace: the program that was traced\n"
+		"  --check           only check the options and MODEL: print the model's name, exit 0\n"
+		"  --json-out=FILE   write the JSON object to FILE, and copy PROGRAM's own stdout to\n"
+		"                    stdout (the harness's --engine=tlb: the workload's result line\n"
+		"                    stays the run's result line)\n"
 		"\n"
 		"EXAMPLES\n"
 		"  hakmem-tlb --tlb=goldencove -- build/workloads/random_mixed --cycles 20000\n"
@@ -175,8 +179,8 @@ static void print_result(FILE *f, const struct engine *e, const struct counts *c
 
 int main(int argc, char **argv)
 {
-	const char *model = "zen4", *trace_file = NULL, *exe_opt = NULL, *alloc_lib = NULL;
-	int no_thp = 0, a;
+	const char *model = "zen4", *trace_file = NULL, *exe_opt = NULL, *alloc_lib = NULL, *json_out = NULL;
+	int no_thp = 0, check = 0, a;
 	for (a = 1; a < argc; a++) {
 		const char *s = argv[a];
 		if (strcmp(s, "--") == 0) {
@@ -200,6 +204,10 @@ int main(int argc, char **argv)
 			exe_opt = s + 6;
 		else if (strncmp(s, "--alloc-lib=", 12) == 0)
 			alloc_lib = s + 12;
+		else if (strncmp(s, "--json-out=", 11) == 0 && s[11])
+			json_out = s + 11;
+		else if (strcmp(s, "--check") == 0)
+			check = 1;
 		else if (strcmp(s, "--no-thp") == 0)
 			no_thp = 1;
 		else if (s[0] == '-') {
@@ -214,12 +222,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hakmem-tlb: %s\n", err);
 		return 2;
 	}
+	if (check) {
+		printf("%s\n", g.name);
+		return 0;
+	}
 	if (!trace_file && a >= argc) {
 		fprintf(stderr, "hakmem-tlb: no program to run (hakmem-tlb [options] -- PROGRAM [ARGS]; see --help)\n");
 		return 2;
 	}
 	char alloc_buf[4096] = "", preload_buf[8192];
 	const char *preload_child = NULL;
+	int alloc_given = alloc_lib != NULL;
+	if (alloc_lib && !*alloc_lib)
+		alloc_lib = NULL;          /* --alloc-lib= : glibc's malloc, whatever LD_PRELOAD holds */
 	if (alloc_lib && !trace_file) {
 		/* the allocator goes first, before any preload already set */
 		const char *old = getenv("LD_PRELOAD");
@@ -232,7 +247,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!alloc_lib && getenv("LD_PRELOAD") && *getenv("LD_PRELOAD")) {
+	if (!alloc_given && getenv("LD_PRELOAD") && *getenv("LD_PRELOAD")) {
 		const char *lp = getenv("LD_PRELOAD");
 		size_t n = strcspn(lp, ": ");
 		snprintf(alloc_buf, sizeof(alloc_buf), "%.*s", (int)n, lp);
@@ -328,8 +343,11 @@ int main(int argc, char **argv)
 		}
 		off_t len = lseek(out_fd, 0, SEEK_END);
 		char *buf = calloc((size_t)len + 1, 1);
-		if (buf && pread(out_fd, buf, (size_t)len, 0) == len)
+		if (buf && pread(out_fd, buf, (size_t)len, 0) == len) {
 			last_json_line(buf, wl_json, sizeof(wl_json));
+			if (json_out)    /* the program's stdout, as it wrote it */
+				fwrite(buf, 1, (size_t)len, stdout);
+		}
 		free(buf);
 		close(out_fd);
 	}
@@ -346,7 +364,16 @@ int main(int argc, char **argv)
 		ops = strtod(k + 6, NULL);
 	struct counts c;
 	engine_region(&e, &c);
-	print_result(stdout, &e, &c, ops, wl_json, now_s() - t0, parser.lines, exe, alloc_lib);
+	FILE *jf = json_out ? fopen(json_out, "w") : stdout;
+	if (!jf) {
+		fprintf(stderr, "hakmem-tlb: cannot write --json-out '%s': %s\n", json_out, strerror(errno));
+		return 1;
+	}
+	print_result(jf, &e, &c, ops, wl_json, now_s() - t0, parser.lines, exe, alloc_lib);
 	engine_free(&e);
+	if (jf != stdout && fclose(jf) != 0) {
+		fprintf(stderr, "hakmem-tlb: cannot write --json-out '%s': %s\n", json_out, strerror(errno));
+		return 1;
+	}
 	return 0;
 }

@@ -63,7 +63,7 @@ static void valgrind_version(const char *valgrind, char *out, size_t len)
 static int cachegrind_setup(const struct run_opts *o, void **state, char *err, size_t errlen)
 {
 	*state = NULL;
-	if (!o->engine || strcmp(o->engine, "native") == 0)
+	if (!o->engine || strcmp(o->engine, "native") == 0 || strcmp(o->engine, "tlb") == 0)
 		return 0;
 	if (strcmp(o->engine, "cachegrind") != 0) {
 		snprintf(err, errlen, "unknown --engine '%s': use native or cachegrind", o->engine);

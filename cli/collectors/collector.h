@@ -66,6 +66,7 @@ struct collector {
  * them (a new collector: its file and one row there). */
 extern const struct collector counters_collector;
 extern const struct collector cachegrind_collector;
+extern const struct collector tlb_collector;
 extern const struct collector probes_collector;
 extern const struct collector sampler_collector;
 extern const struct collector alloc_stats_collector;

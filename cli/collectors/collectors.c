@@ -5,6 +5,7 @@
 const struct collector *const collector_list[] = {
 	&counters_collector,
 	&cachegrind_collector,
+	&tlb_collector,
 	&probes_collector,
 	&sampler_collector,
 	&alloc_stats_collector,

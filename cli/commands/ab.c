@@ -6,9 +6,11 @@
  * allocators themselves are the variants.  The first combination is the
  * baseline.  Rounds are interleaved and randomised in order (opts.shuffle)
  * with warm-up, all into one results file; scripts/ab.py then prints, for
- * every variant against the baseline, the median ratio, its bootstrap CI,
- * the Mann-Whitney p and a verdict in words, for throughput and every other
- * figure recorded.
+ * every variant against the baseline, the ratio, its CI and a verdict
+ * (faster/slower, equivalent within --margin, inconclusive), for
+ * throughput and every other figure recorded.  --aa runs the one variant
+ * twice under two labels and prints the observed false-claim rate instead
+ * (scripts/aa.py).
  *
  * Knob names and values are checked against the knob table of each
  * allocator's registry row (allocators.c); an allocator without a table
@@ -69,7 +71,8 @@ static int parse_vary(char *s, struct vary *v)
 
 struct ab_args {
 	struct vary vs[VARY_MAX];
-	int nv, all, report;
+	int nv, all, report, aa;
+	const char *margin;        /* --margin PCT, checked; NULL = the scripts' default */
 };
 
 static const struct opt_row ab_rows[] = {
@@ -77,6 +80,9 @@ static const struct opt_row ab_rows[] = {
 	  "own knobs are checked against its knob table: `harness list`)" },
 	{ "all", 0, no_argument, "", "print every figure's verdict, not only those with an effect" },
 	{ "report", 0, no_argument, "", "also write a full report (reports/<date>-WORKLOAD-ab/)" },
+	{ "margin", 0, required_argument, " PCT", "equivalence margin of the verdicts, in percent (default 2)" },
+	{ "aa", 0, no_argument, "", "A/A calibration: the one variant twice, as A and B, interleaved;\n"
+	  "prints the observed false-claim rate (scripts/aa.py)" },
 };
 
 /* --vary NAME=v1,v2: one knob, given once. */
@@ -102,7 +108,11 @@ static int ab_option(void *ctx, int index, const char *value)
 	switch (index) {
 	case 0: return add_vary(a, value);
 	case 1: a->all = 1; return 0;
-	default: a->report = 1; return 0;
+	case 2: a->report = 1; return 0;
+	case 3:
+		a->margin = value;
+		return reports_margin_check("ab", value);
+	default: a->aa = 1; return 0;
 	}
 }
 
@@ -178,17 +188,19 @@ static void usage(FILE *out, const struct opt_extra *extra)
 		"allocators are the variants.  The first combination is the baseline.  Runs\n"
 		"are interleaved, the order inside each round randomised, after --warmup\n"
 		"uncounted rounds.  Then, for every variant against the baseline and for\n"
-		"every figure recorded (throughput, rusage, counters, probes, RSS): the\n"
-		"median ratio, its 95%% bootstrap CI, the Mann-Whitney p and a verdict:\n"
-		"\"faster by 7.9%% (95%% CI +6.1%%..+9.8%%)\" or \"no measurable effect (...)\".\n"
-		"An effect is claimed only when the CI excludes 0 and p < 0.05.  --runs: 5\n"
+		"every figure recorded (throughput, rusage, counters, probes, RSS), paired\n"
+		"over the rounds, corrected over every comparison (scripts/ab.py): the ratio,\n"
+		"its 95%% CI and one verdict: faster/slower (more/fewer, higher/lower) by X%%\n"
+		"when the CI excludes 0, equivalent when it lies within +-PCT (--margin,\n"
+		"default 2), else inconclusive with the runs it would take.  --runs: 5\n"
 		"by default, 10 for small effects; --seed sets the round order.\n\n");
 	options_usage(out, extra);
 	fprintf(out,
 		"\nEXAMPLES\n"
 		"  ./harness ab random_mixed --alloc=hakmem --vary HAKMEM_PREFAULT=0,1 --runs 10\n"
 		"  ./harness ab random_mixed --alloc=hakmem --vary HAKMEM_THP=0,1 --vary HAKMEM_PREFAULT=0,1 --probes\n"
-		"  ./harness ab random_mixed --alloc=hakmem,mimalloc --runs 10\n"
+		"  ./harness ab random_mixed --alloc=hakmem,mimalloc --runs 10 --margin 5\n"
+		"  ./harness ab random_mixed --alloc=hakmem --aa --runs 10      # A/A: the false-claim rate\n"
 		"  ./harness ab tiny_hot --alloc=hakmem --vary HAKMEM_RELEASE=dontneed,free,keep -- --iterations 1000000\n");
 }
 
@@ -203,12 +215,33 @@ static int check_request(const struct run_opts *o, const struct ab_args *a)
 		fprintf(stderr, "harness ab: name the allocator with --alloc=A (or several for an allocator A/B)\n");
 		return -1;
 	}
-	if (a->nv == 0 && o->n_allocs < 2 && o->n_threads < 2) {
+	if (a->aa && (a->nv || o->n_allocs != 1 || o->n_threads > 1)) {
+		fprintf(stderr, "harness ab: --aa compares one setting with itself: give one allocator, no --vary and "
+			"at most one --threads\n");
+		return -1;
+	}
+	if (!a->aa && a->nv == 0 && o->n_allocs < 2 && o->n_threads < 2) {
 		fprintf(stderr, "harness ab: nothing to compare: give --vary NAME=v1,v2 or two or more allocators in --alloc\n");
 		return -1;
 	}
 	/* Knob names first: a typo is reported even before the allocator is built. */
 	return check_knobs(o, a->vs, a->nv);
+}
+
+/* --aa: the one variant twice, labelled "LABEL A" and "LABEL B": the same
+ * allocator and knobs, so scripts/aa.py pairs them as an A/A comparison. */
+static int aa_variants(struct variant *base, struct invocation *inv)
+{
+	if (variants_append(&inv->variants, &inv->n_variants, base, 1) < 0 ||
+	    variants_append(&inv->variants, &inv->n_variants, base, 1) < 0) {
+		fprintf(stderr, "harness ab: out of memory\n");
+		return -1;
+	}
+	for (int i = 0; i < 2; i++) {
+		char *l = inv->variants[i].label;
+		snprintf(l + strlen(l), sizeof(inv->variants[i].label) - strlen(l), " %c", i ? 'B' : 'A');
+	}
+	return 0;
 }
 
 /* The allocators x every combination of the --vary values. */
@@ -219,6 +252,11 @@ static int build_variants(const struct run_opts *o, const struct ab_args *a, str
 	char err[256];
 	if (variants_from_opts(o, false, &base, &nbase) < 0)
 		return -1;
+	if (a->aa) {
+		int rc = aa_variants(base, inv);
+		variants_free(base, nbase);
+		return rc;
+	}
 	int rc = variants_vary(base, nbase, a->vs, a->nv, VARY_FACTORIAL, false, COMBOS_MAX * nbase,
 			       &inv->variants, &inv->n_variants, err, sizeof(err));
 	if (rc < 0)
@@ -230,7 +268,7 @@ static int build_variants(const struct run_opts *o, const struct ab_args *a, str
 /* scripts/ab.py prints the verdicts; report.py the full report. */
 static int verdicts(const struct invocation *inv, const struct ab_args *a)
 {
-	const char *args[8];
+	const char *args[10];
 	int na = 0, status = 0;
 	args[na++] = inv->out_path;
 	args[na++] = "--invocation";
@@ -239,6 +277,12 @@ static int verdicts(const struct invocation *inv, const struct ab_args *a)
 	args[na++] = inv->variants[0].label;
 	if (a->all)
 		args[na++] = "--all";
+	if (a->aa)
+		args[na++] = "--aa";
+	if (a->margin) {
+		args[na++] = "--margin";
+		args[na++] = a->margin;
+	}
 	if (reports_run_script("ab.py", args, na) != 0)
 		status = 2;
 	printf("\nresults: %s (invocation %s)\n", inv->out_path, inv->id);
@@ -250,8 +294,8 @@ static int verdicts(const struct invocation *inv, const struct ab_args *a)
 	char name[256];
 	snprintf(name, sizeof(name), "%s-ab", inv->name);
 	const char *rargs[] = { inv->out_path, "--invocation", inv->id, "--baseline",
-				inv->variants[0].label, "--name", name };
-	return reports_run_script("report.py", rargs, 7) != 0 ? 2 : status;
+				inv->variants[0].label, "--name", name, "--margin", a->margin };
+	return reports_run_script("report.py", rargs, a->margin ? 9 : 7) != 0 ? 2 : status;
 }
 
 static int cmd_ab(int argc, char **argv)

@@ -33,6 +33,7 @@
 struct analyze_args {
 	int factorial, cachegrind;
 	const char *report_dir;
+	const char *margin;        /* --margin PCT, checked; NULL = the scripts' default */
 };
 
 /* The subject: the first --alloc, or the registry's default subject. */
@@ -154,7 +155,8 @@ static void usage(FILE *out, const struct opt_extra *extra)
 		"\nEXAMPLES\n"
 		"  ./harness analyze random_mixed --alloc=hakmem\n"
 		"  ./harness analyze random_mixed --alloc=hakmem,mimalloc --runs 10 --factorial\n"
-		"  ./harness analyze random_mixed --runs 3 --warmup 0 -- --cycles 20000\n");
+		"  ./harness analyze random_mixed --runs 3 --warmup 0 -- --cycles 20000\n"
+		"  ./harness analyze random_mixed --alloc=hakmem --runs 10 --margin 5\n");
 }
 
 static const struct opt_row analyze_rows[] = {
@@ -162,6 +164,7 @@ static const struct opt_row analyze_rows[] = {
 	{ "no-cachegrind", 0, no_argument, "", "skip the cachegrind pass (faster; the report then has no\n"
 	  "instruction split and no Amdahl ceiling)" },
 	{ "report-dir", 0, required_argument, " DIR", "where the report goes (default reports/<date>-WORKLOAD-analyze/)" },
+	{ "margin", 0, required_argument, " PCT", "equivalence margin of the verdicts, in percent (default 2)" },
 };
 
 static int analyze_option(void *ctx, int index, const char *value)
@@ -170,7 +173,10 @@ static int analyze_option(void *ctx, int index, const char *value)
 	switch (index) {
 	case 0: a->factorial = 1; break;
 	case 1: a->cachegrind = 0; break;
-	default: a->report_dir = value; break;
+	case 2: a->report_dir = value; break;
+	default:
+		a->margin = value;
+		return reports_margin_check("analyze", value);
 	}
 	return 0;
 }
@@ -201,6 +207,7 @@ static void cachegrind_pass(const struct invocation *inv, char *ids, size_t idle
 {
 	struct run_opts so = *inv->opts;
 	so.engine = "cachegrind";
+	so.tlb_model = NULL;       /* --tlb belongs to --engine=tlb runs only */
 	so.runs = 1;
 	so.warmup = 0;
 	so.counters = NULL;
@@ -226,11 +233,11 @@ static void cachegrind_pass(const struct invocation *inv, char *ids, size_t idle
 	invocation_free(&sim);
 }
 
-static int write_report(const struct invocation *inv, const char *ids, const char *report_dir)
+static int write_report(const struct invocation *inv, const char *ids, const char *report_dir, const char *margin)
 {
 	char name[256];
 	snprintf(name, sizeof(name), "%s-analyze", inv->name);
-	const char *args[10];
+	const char *args[12];
 	int na = 0;
 	args[na++] = inv->out_path;
 	args[na++] = "--invocation";
@@ -242,6 +249,10 @@ static int write_report(const struct invocation *inv, const char *ids, const cha
 	if (report_dir) {
 		args[na++] = "--out";
 		args[na++] = report_dir;
+	}
+	if (margin) {
+		args[na++] = "--margin";
+		args[na++] = margin;
 	}
 	int rc = reports_run_script("report.py", args, na);
 	printf("results: %s (invocation %s)\n", inv->out_path, inv->id);
@@ -295,7 +306,7 @@ static int run_analysis(struct run_opts *o, const char *target, const struct ana
 	snprintf(ids, sizeof(ids), "%s", inv.id);
 	if (rc >= 0 && a->cachegrind && !(o->engine && strcmp(o->engine, "cachegrind") == 0))
 		cachegrind_pass(&inv, ids, sizeof(ids));
-	if (rc >= 0 && write_report(&inv, ids, a->report_dir) != 0)
+	if (rc >= 0 && write_report(&inv, ids, a->report_dir, a->margin) != 0)
 		status = 2;
 	invocation_free(&inv);
 	variants_free(inv.variants, inv.n_variants);

@@ -15,7 +15,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: harness report FILE.jsonl [--out DIR] [--name NAME] [--invocation ID|all]\n"
-		"                      [--baseline LABEL] [--no-html]\n\n"
+		"                      [--baseline LABEL] [--margin PCT] [--no-html]\n\n"
 		"Writes REPORT.md, REPORT.html and PNG plots from a results file: setup,\n"
 		"machine and software versions, key discoveries generated from the numbers,\n"
 		"throughput with spread, ratio to the baseline with 95%% CIs, a verdict for\n"
@@ -27,10 +27,12 @@ static void usage(FILE *out)
 		"  --name NAME        report name used in the title and default directory\n"
 		"  --invocation ID    only the runs of one invocation ('all' pools them; default all)\n"
 		"  --baseline LABEL   variant to compare against (default: the first in the file)\n"
+		"  --margin PCT       equivalence margin of the verdicts, in percent (default 2)\n"
 		"  --no-html          skip REPORT.html\n"
 		"\nEXAMPLES\n"
 		"  ./harness report results/20251204T101500-random_mixed.jsonl\n"
-		"  ./harness report results/x.jsonl --out /tmp/report --baseline jemalloc\n");
+		"  ./harness report results/x.jsonl --out /tmp/report --baseline jemalloc\n"
+		"  ./harness report results/x.jsonl --margin 5\n");
 }
 
 static int cmd_report(int argc, char **argv)
@@ -40,6 +42,12 @@ static int cmd_report(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		}
+	for (int i = 1; i < argc; i++) {   /* checked here: one line, before the script starts */
+		const char *m = strcmp(argv[i], "--margin") == 0 ? (i + 1 < argc ? argv[i + 1] : "")
+			      : strncmp(argv[i], "--margin=", 9) == 0 ? argv[i] + 9 : NULL;
+		if (m && reports_margin_check("report", m) < 0)
+			return 2;
+	}
 	if (argc < 2) {
 		fprintf(stderr, "harness report: name a results file, e.g. harness report results/X.jsonl (see --help)\n");
 		return 2;

@@ -13,7 +13,7 @@
 #include <string.h>
 
 enum {
-	O_ALLOC = 1000, O_RUNS, O_WARMUP, O_THREADS, O_ENV, O_CMD, O_COUNTERS, O_ENGINE, O_PROBES,
+	O_ALLOC = 1000, O_RUNS, O_WARMUP, O_THREADS, O_ENV, O_CMD, O_COUNTERS, O_ENGINE, O_TLB, O_PROBES,
 	O_REQUIRE_PROBES, O_SAMPLE_MS, O_ALLOC_STATS, O_FLOOR, O_TIMEOUT, O_SEED, O_SHUFFLE, O_OUT, O_JSON, O_QUIET,
 	O_EXTRA = 2000,          /* + index in the command's own table */
 };
@@ -34,7 +34,9 @@ static const struct opt_row shared_rows[] = {
 	{ "env", 0, required_argument, " NAME=VALUE", "set an environment variable or an allocator knob in every run" },
 	{ "cmd", 0, required_argument, " 'COMMAND'", "measure any program instead of a workload (run by /bin/sh -c)" },
 	{ "counters", 0, optional_argument, "[=LIST]", "perf counters by libpfm4/perf name (bare: the default set)" },
-	{ "engine", 0, required_argument, "=E", "native (default) or cachegrind (simulated, deterministic counts)" },
+	{ "engine", 0, required_argument, "=E", "native (default), cachegrind (simulated, deterministic counts)\n"
+	  "or tlb (simulated data TLB misses per region: build/tlb/hakmem-tlb)" },
+	{ "tlb", 0, required_argument, "=MODEL", "--engine=tlb's TLB: zen4 (default), goldencove or custom:..." },
 	{ "probes", 0, optional_argument, "[=LIST]", "eBPF probe groups: all, or a comma list of"
 #include "probes_list.h"
 	},
@@ -216,9 +218,14 @@ static int set_text(struct run_opts *o, const char *sub, int key, char *v)
 		o->probes = v ? v : "all";
 		return 0;
 	case O_ENGINE:
-		if (strcmp(v, "native") != 0 && strcmp(v, "cachegrind") != 0)
-			return bad(sub, "--engine must be native or cachegrind, got '%s'%s", v, "");
+		if (strcmp(v, "native") != 0 && strcmp(v, "cachegrind") != 0 && strcmp(v, "tlb") != 0)
+			return bad(sub, "--engine must be native, cachegrind or tlb, got '%s'%s", v, "");
 		o->engine = v;
+		return 0;
+	case O_TLB:     /* the model is checked by the tlb collector's setup */
+		if (!*v)
+			return bad(sub, "--tlb= needs a model: zen4, goldencove or custom:l1=NxW,l2=NxW%s%s", "", "");
+		o->tlb_model = v;
 		return 0;
 	case O_OUT:
 		if (!*v)

@@ -35,7 +35,8 @@ struct run_opts {
 
 	/* what to measure */
 	const char *counters;          /* --counters[=LIST]; NULL = off; "default" */
-	const char *engine;            /* --engine=native|cachegrind */
+	const char *engine;            /* --engine=native|cachegrind|tlb */
+	const char *tlb_model;         /* --tlb=MODEL (--engine=tlb); NULL = zen4 */
 	const char *probes;            /* --probes=LIST|all; NULL = off */
 	bool require_probes;
 	int sample_ms;                 /* --sample-ms: RSS sampler period; 0 = off */

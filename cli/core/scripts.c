@@ -59,3 +59,16 @@ int reports_run_script(const char *script, const char *const *args, int nargs)
 	}
 	return WEXITSTATUS(st);
 }
+
+int reports_margin_check(const char *subcommand, const char *value)
+{
+	char *end;
+	errno = 0;
+	double v = value && *value ? strtod(value, &end) : 0;
+	if (!value || !*value || *end || errno || !(v > 0 && v < 100)) {
+		fprintf(stderr, "harness %s: --margin needs a percentage between 0 and 100 (e.g. --margin 2), got '%s'\n",
+			subcommand, value ? value : "");
+		return -1;
+	}
+	return 0;
+}

@@ -10,4 +10,9 @@
  * be started or was killed. */
 int reports_run_script(const char *script, const char *const *args, int nargs);
 
+/* The value of --margin PCT (the equivalence margin of the verdicts, in
+ * percent, handed to ab.py/report.py) must be a number in (0, 100): 0, or
+ * -1 after one error line naming the subcommand. */
+int reports_margin_check(const char *subcommand, const char *value);
+
 #endif

@@ -275,10 +275,12 @@ void summary_print(const struct invocation *inv, FILE *out)
 
 	fprintf(out, "\n%s: %d run%s per variant after %d warm-up, interleaved; median [min .. max]\n\n",
 		o->cmd ? o->cmd : inv->name, o->runs, o->runs == 1 ? "" : "s", o->warmup);
-	if (o->engine && strcmp(o->engine, "cachegrind") == 0)
-		fprintf(out, "  NOTE: --engine=cachegrind: every run is under valgrind, so ops/s and times below\n"
-			     "  are valgrind's (tens of times slower) and not comparable; compare the simulated\n"
-			     "  instruction and miss counts in the metrics block.\n\n");
+	if (o->engine && strcmp(o->engine, "native") != 0)
+		fprintf(out, "  NOTE: --engine=%s: every run is under valgrind, so ops/s and times below\n"
+			     "  are valgrind's (%s times slower) and not comparable; compare the simulated\n"
+			     "  %s in the metrics block.\n\n", o->engine,
+			strcmp(o->engine, "tlb") == 0 ? "thousands of" : "tens of",
+			strcmp(o->engine, "tlb") == 0 ? "TLB misses per 1K ops (per region)" : "instruction and miss counts");
 	fprintf(out, "  %-*s  %-26s  %-9s  %9s  %10s  %7s  %7s\n", width, "variant",
 		has_ops ? "ops/s" : "wall time (s)", has_ops ? "ratio" : "time ratio",
 		"max RSS", "minor flt", "user s", "sys s");

@@ -35,6 +35,24 @@ class Help(unittest.TestCase):
             self.assertTrue(any(l.strip() == "EXAMPLES" for l in tail[-8:]), sub)
 
 
+class Fleet(unittest.TestCase):
+    """`harness fleet` execs fleet/fleet.py; its own tests are in fleet/tests."""
+
+    def test_help_ends_with_examples(self):
+        rc, out, err = run("fleet", "--help")
+        self.assertEqual(rc, 0, err)
+        lines = [l for l in out.strip().split("\n")]
+        self.assertTrue(any(l.strip() == "EXAMPLES" for l in lines[-10:]), out[-400:])
+        self.assertIn("harness fleet submit", out)
+
+    def test_bad_call_one_line_exit_2(self):
+        for args in (("bogus",), ("status",), ("collect", "/nonexistent/experiment")):
+            rc, out, err = run("fleet", *args)
+            self.assertEqual(rc, 2, (args, out, err))
+            self.assertEqual(len(err.strip().split("\n")), 1, (args, err))
+            self.assertTrue(err.startswith("fleet: ") or err.startswith("harness fleet: "), err)
+
+
 class AB(unittest.TestCase):
     def test_allocator_ab(self):
         with tempfile.TemporaryDirectory() as d:
@@ -77,6 +95,57 @@ class AB(unittest.TestCase):
         self.assertIn("HAKMEM_THP", err)
 
 
+class MarginAndAA(unittest.TestCase):
+    """--margin PCT reaches the verdict scripts; ab --aa runs one setting as
+    A and B and prints the observed false-claim rate (scripts/aa.py)."""
+
+    def test_margin_reaches_ab_and_report(self):
+        with tempfile.TemporaryDirectory() as d:
+            res = os.path.join(d, "ab.jsonl")
+            rc, out, err = run("ab", "tiny_hot", "--alloc=glibc,jemalloc", "--runs", "3", "--warmup", "0",
+                               "--quiet", "--margin", "7", "--out", res, "--", "--iterations", "20000")
+            self.assertEqual(rc, 0, err)
+            self.assertIn("inside \u00b17%: equivalent", out)
+            rc, out, err = run("report", res, "--margin=9", "--out", os.path.join(d, "rep"), "--no-html")
+            self.assertEqual(rc, 0, err)
+            with open(os.path.join(d, "rep", "REPORT.md")) as f:
+                self.assertIn("equivalence margin \u00b19%", f.read())
+
+    def test_bad_margin_one_line(self):
+        for sub, args in (("ab", ("tiny_hot", "--alloc=glibc,jemalloc")), ("analyze", ("tiny_hot",)),
+                          ("report", ("/nonexistent.jsonl",))):
+            for m in ("0", "100", "abc", ""):
+                rc, out, err = run(sub, *args, "--margin", m)
+                self.assertEqual(rc, 2, (sub, m, err))
+                self.assertEqual(len(err.strip().split("\n")), 1, (sub, m, err))
+                self.assertIn("--margin needs a percentage", err)
+
+    def test_aa(self):
+        with tempfile.TemporaryDirectory() as d:
+            res = os.path.join(d, "aa.jsonl")
+            rc, out, err = run("ab", "tiny_hot", "--alloc=glibc", "--aa", "--runs", "4", "--warmup", "0",
+                               "--quiet", "--out", res, "--", "--iterations", "20000")
+            self.assertEqual(rc, 0, err)
+            recs = load(res)
+            self.assertEqual(sorted(r["variant"] for r in recs), ["glibc A"] * 4 + ["glibc B"] * 4)
+            self.assertEqual({r["alloc"]["name"] for r in recs}, {"glibc"})
+            self.assertEqual({json.dumps(r["knobs"]) for r in recs}, {"{}"})
+            # interleaved: every round holds one run of each label
+            for k in range(4):
+                self.assertEqual(sorted(r["variant"] for r in recs if r["run"] == k), ["glibc A", "glibc B"])
+            self.assertIn("1 same-setting comparison", out)
+            line = [l for l in out.split("\n") if l.startswith("false claims: ")]
+            self.assertEqual(len(line), 1, out)
+            self.assertRegex(line[0], r"^false claims: [01] of 1 experiments")
+
+    def test_aa_needs_one_setting(self):
+        for args in (("--alloc=glibc,jemalloc",), ("--alloc=glibc", "--vary", "MALLOC_ARENA_MAX=1,2")):
+            rc, _, err = run("ab", "tiny_hot", "--aa", *args)
+            self.assertEqual(rc, 2, err)
+            self.assertEqual(len(err.strip().split("\n")), 1, err)
+            self.assertIn("--aa compares one setting with itself", err)
+
+
 class Report(unittest.TestCase):
     def test_report_bad_lines(self):
         with tempfile.TemporaryDirectory() as d:
@@ -100,7 +169,7 @@ class Analyze(unittest.TestCase):
         with tempfile.TemporaryDirectory() as d:
             res, rep = os.path.join(d, "an.jsonl"), os.path.join(d, "report")
             rc, out, err = run("analyze", "random_mixed", "--runs", "3", "--warmup", "0", "--quiet",
-                               "--out", res, "--report-dir", rep, *TINY)
+                               "--out", res, "--report-dir", rep, "--margin", "7", *TINY)
             self.assertIn(rc, (0, 1), err)     # 1: some run failed (recorded); the report is still written
             recs = load(res)
             labels = {r["variant"] for r in recs}
@@ -125,6 +194,9 @@ class Analyze(unittest.TestCase):
             self.assertIn("instr/op alloc / libc / workload / other (sim.)", text)
             self.assertRegex(text, r"\n\| hakmem \|[^\n]*\| [0-9.]+x \| baseline \|")
             self.assertIn("baseline: `hakmem`", text)
+            self.assertIn("equivalence margin \u00b17%", text)     # --margin 7 reached report.py
+            self.assertIn("The seed report's questions, answered from this file", text)
+            self.assertIn("**What is the ceiling on any allocator change?**", text)
             self.assertTrue(os.path.getsize(os.path.join(rep, "throughput.png")) > 0)
 
 
