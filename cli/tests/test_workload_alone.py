@@ -74,8 +74,9 @@ class WorkloadAlone(unittest.TestCase):
         hwm, maxrss = vmhwm(own), self.metric(rec, "rusage_maxrss_kib")
         print(f"tiny program under sh: VmHWM {hwm} KiB, recorded max RSS {maxrss} KiB")
         # a fork of the harness carried about 2.7 MiB into every workload;
-        # now the peak is the program's or the shell's before its exec
-        self.assertLess(maxrss, 2048)
+        # now the peak is the program's or the shell's before its exec (dash:
+        # 1.5-1.7 MiB; the kernel's mark may be a few hundred KiB off)
+        self.assertLess(maxrss, 2400)
         self.assertGreaterEqual(maxrss, 0.95 * hwm)
         # a workload started directly: no shell
         p = subprocess.run([HARNESS, "run", "tiny_hot", "--alloc=glibc", "--runs", "1", "--warmup", "0",
@@ -103,7 +104,8 @@ class WorkloadAlone(unittest.TestCase):
         rss = rec["rss"]
         if rss["samples"] == 0:
             self.skipTest("the program ended before the first sample")
-        self.assertEqual(rss["first_sample_exe"], os.path.realpath("/bin/sh"))
+        # the shell, or the program it exec'd by then: never the exec stub
+        self.assertIn(rss["first_sample_exe"], (os.path.realpath("/bin/sh"), os.path.realpath(RSS_TINY)))
         # tiny_hot: a workload started directly, no shell
         p = subprocess.run([HARNESS, "run", "tiny_hot", "--alloc=glibc", "--runs", "2", "--warmup", "0",
                             "--out", self.out, "--quiet", "--sample-ms", "1", "--", "--iterations", "3000000"],
