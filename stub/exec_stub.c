@@ -19,7 +19,9 @@
  *
  *   A: forks B, writes B's pid in decimal and a newline to PID_FD, exits 0
  *      (1 with a message on stderr when the fork or the write fails).
- *   B: closes PID_FD, blocks reading RELEASE_FD; on one byte, closes it and
+ *   B: closes PID_FD, blocks reading RELEASE_FD; on one byte, marks it
+ *      close-on-exec (so that it closes when the exec succeeds: the harness
+ *      sees the exec as POLLERR on its write end) and
  *      execve(PROGRAM, [PROGRAM, ARG...], environ) (no PATH search: the
  *      harness passes a path; the environment, LD_PRELOAD included, passes
  *      through untouched: this binary is static, so LD_PRELOAD has no
@@ -27,9 +29,10 @@
  *      when execve fails it prints why and exits 127.
  *
  * Built with -static (no dynamic loader, no libraries mapped) and it calls
- * nothing but fork, read, write, close, execve and _exit, so its RSS is
+ * nothing but fork, read, write, close, fcntl, execve and _exit, so its RSS is
  * the few pages it touches. */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -95,7 +98,10 @@ int main(int argc, char **argv)
 		;
 	if (r != 1)
 		_exit(125);
-	close(release_fd);
+	/* Not closed here but at the exec: the harness polls its write end
+	 * and takes POLLERR (no reader left) as "the workload's image is in
+	 * place" (exec closes close-on-exec files after switching the mm). */
+	fcntl(release_fd, F_SETFD, FD_CLOEXEC);
 	execve(argv[3], argv + 3, environ);
 	say("cannot exec ", argv[3], errno == ENOENT ? ": no such file" : ": execve failed");
 	_exit(127);

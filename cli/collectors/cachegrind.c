@@ -20,6 +20,7 @@
 
 #include "collector.h"
 #include "counters_callgrind.h"
+#include "paths.h"
 #include "variant.h"
 
 struct cachegrind_state {
@@ -31,21 +32,6 @@ struct cachegrind_state {
 	int nargs;
 	char outarg[160];
 };
-
-static int find_in_path(const char *prog, char *out, size_t len)
-{
-	const char *path = getenv("PATH");
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	while (*path) {
-		size_t n = strcspn(path, ":");
-		snprintf(out, len, "%.*s/%s", (int)n, path, prog);
-		if (n && access(out, X_OK) == 0)
-			return 0;
-		path += n + (path[n] == ':');
-	}
-	return -1;
-}
 
 static void valgrind_version(const char *valgrind, char *out, size_t len)
 {

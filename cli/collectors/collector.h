@@ -14,6 +14,10 @@
  *     attach(state, ctx)           child forked and held before exec:
  *                                  open counters, load probes for its tgid
  *     (child released; it execs the workload)
+ *     started(state, ctx)          the workload's image is in place (its
+ *                                  exec closed the release pipe): what
+ *                                  samples the process starts here, so
+ *                                  it never sees the pre-exec process
  *     tick(state, ctx, t)          every tick_ms while the child runs
  *     finish(state, ctx, rec, m)   child reaped: read everything, write
  *                                  "NAME": {...} into rec, add metrics; close
@@ -38,7 +42,7 @@ struct variant;
 
 /* What finish() knows about the run that just ended. */
 struct run_ctx {
-	pid_t pid;
+	pid_t pid;              /* the workload's process (exec stub's B) */
 	const struct run_opts *opts;
 	const struct variant *variant;
 	int run_index;
@@ -55,6 +59,7 @@ struct collector {
 	int  (*setup)(const struct run_opts *o, void **state, char *err, size_t errlen);
 	int  (*prepare)(void *state, const struct run_ctx *ctx, struct exec_spec *x, char *err, size_t errlen);
 	int  (*attach)(void *state, const struct run_ctx *ctx, char *err, size_t errlen);
+	void (*started)(void *state, const struct run_ctx *ctx);
 	void (*tick)(void *state, const struct run_ctx *ctx, double t_s);
 	void (*finish)(void *state, const struct run_ctx *ctx, struct jbuf *rec, struct metrics *m);
 	void (*abort)(void *state, const struct run_ctx *ctx);

@@ -1,6 +1,8 @@
 /* sampler.c - the RSS sampler collector: memory over time (--sample-ms N).
  *
- * While the child runs, a sampling thread of the harness reads the resident
+ * From the workload's exec on (started(): the engine saw the exec, so the
+ * first sample is the workload's image, never the pre-exec process) until
+ * it exits, a sampling thread of the harness reads the resident
  * set size every N ms from /proc/PID/statm (cheap: no mmap lock), summed
  * over the process tree (the workload and the programs it started, found
  * through /proc/PID/task/PID/children of each main thread), and
@@ -18,7 +20,9 @@
  * and +1 s, so return-to-OS behaviour is visible; the time-weighted mean
  * covers the run up to the drain (the work), not the lingering.
  *
- * Record: "rss": {"interval_ms", "source", "samples", "t_s": [...],
+ * Record: "rss": {"interval_ms", "source", "samples", "max_processes",
+ * "first_sample_exe" (/proc/PID/exe at the first sample: the workload's
+ * program, never the exec stub), "t_s": [...] (from the exec),
  * "rss_kib": [...] (at most SERIES_MAX_STORED points, evenly decimated),
  * "peak_kib", "mean_kib", "mean_until", "after_drain": {"+0ms", "+100ms",
  * "+1s"} or null, "anon_huge_kib": {"peak", "at_drain"} or null}; metrics
@@ -73,6 +77,8 @@ struct sampler {
 	int huge_reads;
 	int max_procs;
 	char huge_error[120];
+	char thread_error[120];      /* the thread could not start: why */
+	char first_exe[4096];        /* /proc/PID/exe at the first sample */
 };
 
 static double now_s(void)
@@ -182,6 +188,12 @@ static int take_sample(struct sampler *s, double now)
 	long long kib = tree_rss_kib(s, s->pid);
 	if (kib < 0)
 		return 0;
+	if (!s->series.seen) {           /* which image the first sample saw */
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/exe", (int)s->pid);
+		ssize_t n = readlink(path, s->first_exe, sizeof(s->first_exe) - 1);
+		s->first_exe[n > 0 ? n : 0] = '\0';
+	}
 	double t = now - s->t0;
 	series_add(&s->series, t, (double)kib);
 	if (s->t_drain >= 0)
@@ -301,12 +313,15 @@ static int sampler_prepare(void *state, const struct run_ctx *ctx, struct exec_s
 	return 0;
 }
 
+/* Before the release: reset the run's figures and make the stop pipe;
+ * the thread starts at the exec (sampler_started). */
 static int sampler_attach(void *state, const struct run_ctx *ctx, char *err, size_t errlen)
 {
 	struct sampler *s = state;
 	close_fd(&s->drain_wr);            /* the child has its copy */
 	s->pid = ctx->pid;
 	series_init(&s->series);
+	s->first_exe[0] = '\0';
 	s->t_drain = -1;
 	for (int k = 0; k < N_DRAIN; k++)
 		s->after[k] = -1;
@@ -314,20 +329,27 @@ static int sampler_attach(void *state, const struct run_ctx *ctx, char *err, siz
 	s->huge_reads = 0;
 	s->max_procs = 0;
 	s->huge_error[0] = '\0';
+	s->thread_error[0] = '\0';
 	if (pipe2(s->stop, O_CLOEXEC) < 0) {
 		snprintf(err, errlen, "RSS sampler: cannot create a pipe: %s", strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+/* The workload's image is in place: sample from here on (t_s from here). */
+static void sampler_started(void *state, const struct run_ctx *ctx)
+{
+	struct sampler *s = state;
+	(void)ctx;
+	if (s->running || s->stop[0] < 0)
+		return;
 	s->t0 = now_s();
 	int e = pthread_create(&s->thread, NULL, sampler_thread, s);
-	if (e) {
-		close_fd(&s->stop[0]);
-		close_fd(&s->stop[1]);
-		snprintf(err, errlen, "RSS sampler: cannot start its thread: %s", strerror(e));
-		return -1;
-	}
-	s->running = 1;
-	return 0;
+	if (e)
+		snprintf(s->thread_error, sizeof(s->thread_error), "RSS sampler: cannot start its thread: %s", strerror(e));
+	else
+		s->running = 1;
 }
 
 static void stop_thread(struct sampler *s)
@@ -365,6 +387,10 @@ static void sampler_finish(void *state, const struct run_ctx *ctx, struct jbuf *
 	jb_str(rec, "source", "/proc/PID/statm summed over the process tree");
 	jb_int(rec, "samples", (long long)r->seen);
 	jb_int(rec, "max_processes", s->max_procs);
+	if (s->first_exe[0])
+		jb_str(rec, "first_sample_exe", s->first_exe);
+	else
+		jb_null(rec, "first_sample_exe");
 	jb_arr_begin(rec, "t_s");
 	for (int i = 0; i < r->n; i++)
 		/* 1 us: two /proc reads are never that close, so times stay distinct
@@ -403,8 +429,11 @@ static void sampler_finish(void *state, const struct run_ctx *ctx, struct jbuf *
 		metric_set(m, &m_peak_rss, r->peak);
 		metric_set(m, &m_mean_rss, series_mean(r));
 	} else {
-		char why[100];
-		snprintf(why, sizeof(why), "no RSS sample: the run ended within --sample-ms %d", s->sample_ms);
+		char why[160];
+		if (s->thread_error[0])
+			snprintf(why, sizeof(why), "%s", s->thread_error);
+		else
+			snprintf(why, sizeof(why), "no RSS sample: the workload never ran or ended before its first sample");
 		metric_unsupported(m, &m_peak_rss, why);
 		metric_unsupported(m, &m_mean_rss, why);
 	}
@@ -433,6 +462,7 @@ const struct collector sampler_collector = {
 	.setup = sampler_setup,
 	.prepare = sampler_prepare,
 	.attach = sampler_attach,
+	.started = sampler_started,
 	.finish = sampler_finish,
 	.abort = sampler_abort,
 	.teardown = sampler_teardown,

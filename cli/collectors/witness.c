@@ -4,9 +4,12 @@
  * every run.  Its constructor asks the dynamic linker which object defines
  * the `malloc` that the program's calls bind to (the first definition in the
  * global lookup order: the preloaded allocator, or libc), and writes that
- * object's path to the file descriptor named in HARNESS_WITNESS=FD:PID.
- * Only the process with that PID writes: children of the workload (a shell
- * running a --cmd, say) inherit the environment but stay silent.
+ * object's path to the file descriptor named in HARNESS_WITNESS=FD:PPID.
+ * Only a process whose parent is PPID (the harness) writes: that is the
+ * workload's process, which the exec stub forked and the harness adopted
+ * (its pid is not known when the environment is made).  Children of the
+ * workload (a shell running a --cmd, say) inherit the environment but
+ * stay silent.
  *
  * It calls nothing that allocates: dlsym/dladdr on RTLD_DEFAULT do not,
  * and the message is built on the stack. */
@@ -29,7 +32,7 @@ __attribute__((constructor)) static void witness_report(void)
 	if (!spec)
 		return;
 	long fd = parse_long(&spec);
-	if (*spec++ != ':' || parse_long(&spec) != (long)getpid())
+	if (*spec++ != ':' || parse_long(&spec) != (long)getppid())
 		return;
 
 	Dl_info info;

@@ -4,12 +4,23 @@
  *   build the command (workload or --cmd) and environment (LD_PRELOAD of
  *   the allocator followed by the witness library, knobs); collectors may
  *   wrap it (cachegrind) and add to it (drain pipe)
- *   fork; the child redirects stdout/stderr to memory files and blocks on
- *   a pipe; collectors attach to its pid (counters, probes for its tgid)
- *   release the child: it execs the workload; the clock starts
+ *   fork; the child (A) redirects stdout/stderr to memory files and execs
+ *   the exec stub (stub/exec_stub.c), which forks the workload's process
+ *   (B), reports B's pid and exits; B blocks on a pipe in the stub's tiny
+ *   image.  The harness is a child subreaper, so B is its child once A is
+ *   reaped; collectors attach to B's pid (counters, probes for its tgid)
+ *   release B: it execs the workload; the clock starts.  The exec closes
+ *   the release pipe (close-on-exec), and that POLLERR tells the
+ *   collectors that the workload's image is in place (started())
  *   wait on a pidfd, ticking the collectors (samplers) until it exits or the
  *   timeout kills its process group
- *   wait4 -> rusage; read the result line and the witness
+ *   wait4(B) -> B's own rusage (with the children it waited for); read the
+ *   result line and the witness
+ *
+ * Why the stub: a child forked from the harness starts with a copy of the
+ * harness's memory (about 2.7 MiB), and its RSS high-water mark, faults
+ * and CPU time would be carried into the workload's figures (README,
+ * "Exec stub").  B is forked from the stub's image, a few hundred KiB.
  *   build the whole record in memory, let collectors add their sections
  *   (the allocator's own statistics are one of them), append it with one
  *   write(2)
@@ -30,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -168,13 +180,16 @@ static int build_command(const struct invocation *inv, const struct variant *v,
 
 struct child_io {
 	int out, err;          /* memory files for stdout and stderr */
-	int release[2];        /* parent writes one byte to let the child exec */
+	int release[2];        /* parent writes one byte to let B exec; B's exec
+				  closes the read end (POLLERR: exec'd) */
 	int witness[2];        /* the witness library writes the malloc provider */
+	int stub_pid[2];       /* the stub writes B's pid */
 };
 
 static void close_io(struct child_io *io)
 {
-	int *fds[] = { &io->out, &io->err, &io->release[0], &io->release[1], &io->witness[0], &io->witness[1] };
+	int *fds[] = { &io->out, &io->err, &io->release[0], &io->release[1], &io->witness[0], &io->witness[1],
+		       &io->stub_pid[0], &io->stub_pid[1] };
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (*fds[i] >= 0) {
 			close(*fds[i]);
@@ -185,20 +200,28 @@ static void close_io(struct child_io *io)
 static int open_io(struct child_io *io)
 {
 	io->out = io->err = io->release[0] = io->release[1] = io->witness[0] = io->witness[1] = -1;
+	io->stub_pid[0] = io->stub_pid[1] = -1;
 	io->out = memfd_create("harness-stdout", MFD_CLOEXEC);
 	io->err = memfd_create("harness-stderr", MFD_CLOEXEC);
-	if (io->out < 0 || io->err < 0 || pipe2(io->release, O_CLOEXEC) < 0 || pipe2(io->witness, O_CLOEXEC) < 0) {
+	if (io->out < 0 || io->err < 0 || pipe2(io->release, O_CLOEXEC) < 0 || pipe2(io->witness, O_CLOEXEC) < 0 ||
+	    pipe2(io->stub_pid, O_CLOEXEC) < 0) {
 		close_io(io);
 		return -1;
 	}
 	return 0;
 }
 
-/* In the child: wait for the release byte, then exec.  Only async-signal-
- * safe calls and plain string handling (we are a fork of the harness). */
-static void child_main(struct child_io *io, struct exec_spec *x)
+/* The exec stub: build/stub/exec_stub (stub/meson.build). */
+static void stub_path(char *out, size_t n)
 {
-	char c;
+	snprintf(out, n, "%s/stub/exec_stub", build_dir());
+}
+
+/* In the child (A): set up stdio and the environment, then exec the stub
+ * with the workload's command; the stub forks B, which waits for the
+ * release byte.  Nothing here counts: B starts from the stub's image. */
+static void child_main(struct child_io *io, struct exec_spec *x, const char *stub)
+{
 	setpgid(0, 0);                       /* a timeout kills the whole group */
 	dup2(io->out, STDOUT_FILENO);
 	dup2(io->err, STDERR_FILENO);
@@ -206,17 +229,28 @@ static void child_main(struct child_io *io, struct exec_spec *x)
 	if (devnull >= 0)
 		dup2(devnull, STDIN_FILENO);
 	close(io->release[1]);
-	if (read(io->release[0], &c, 1) != 1)
-		_exit(126);                       /* the harness gave up on this run */
-	/* The witness end must survive exec; everything else is CLOEXEC. */
+	close(io->stub_pid[0]);
+	/* The witness end and the stub's two ends must survive the exec;
+	 * everything else is CLOEXEC.  The witness writes only in a process
+	 * whose parent is the harness: B (the harness's child once A exits),
+	 * never a process B starts. */
 	int wfd = dup(io->witness[1]);
-	char wenv[64];
-	snprintf(wenv, sizeof(wenv), "%d:%d", wfd, (int)getpid());
+	if (wfd < 0 || fcntl(io->release[0], F_SETFD, 0) < 0 || fcntl(io->stub_pid[1], F_SETFD, 0) < 0) {
+		dprintf(STDERR_FILENO, "cannot pass file descriptors to the exec stub: %s\n", strerror(errno));
+		_exit(126);
+	}
+	char wenv[64], pid_fd[16], release_fd[16];
+	snprintf(wenv, sizeof(wenv), "%d:%d", wfd, (int)getppid());
 	setenv("HARNESS_WITNESS", wenv, 1);
 	for (int i = 0; i < x->envc; i++)
 		putenv(x->env[i]);
-	execvp(x->argv[0], x->argv);
-	dprintf(STDERR_FILENO, "cannot run %s: %s\n", x->argv[0], strerror(errno));
+	snprintf(pid_fd, sizeof(pid_fd), "%d", io->stub_pid[1]);
+	snprintf(release_fd, sizeof(release_fd), "%d", io->release[0]);
+	char *argv[EXEC_MAX_ARGS + 4] = { (char *)stub, pid_fd, release_fd };
+	for (int i = 0; i < x->argc && i < EXEC_MAX_ARGS; i++)
+		argv[3 + i] = x->argv[i];
+	execv(stub, argv);
+	dprintf(STDERR_FILENO, "cannot run the exec stub %s: %s\n", stub, strerror(errno));
 	_exit(127);
 }
 
@@ -279,8 +313,30 @@ static double tick_due(void **states, struct run_ctx *ctx, double *next_tick, do
 	return wake;
 }
 
-static void wait_child(const struct invocation *inv, struct run_ctx *ctx, void **states,
-		       struct run_outcome *r, double t0)
+/* The release pipe's write end reports POLLERR once B's exec closed the
+ * read end (or B died): the workload's image is in place. */
+static void note_exec(struct pollfd *p, int *release_wr, void **states, struct run_ctx *ctx)
+{
+	if (*release_wr < 0 || !(p->revents & (POLLERR | POLLHUP)))
+		return;
+	close(*release_wr);
+	*release_wr = -1;
+	for (int c = 0; c < N_COLLECTORS; c++)
+		if (states[c] && collectors[c]->started)
+			collectors[c]->started(states[c], ctx);
+}
+
+/* Reap what the run left behind: processes that the workload started and
+ * did not wait for are re-parented to the harness (a child subreaper)
+ * when the workload exits. */
+static void reap_orphans(void)
+{
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+static void wait_child(const struct invocation *inv, struct run_ctx *ctx, void **states, pid_t pgid,
+		       int *release_wr, struct run_outcome *r, double t0)
 {
 	const struct run_opts *o = inv->opts;
 	int pidfd = (int)syscall(SYS_pidfd_open, ctx->pid, 0);
@@ -292,7 +348,7 @@ static void wait_child(const struct invocation *inv, struct run_ctx *ctx, void *
 		double now = now_s();
 		double wake = tick_due(states, ctx, next_tick, now, t0);
 		if (o->timeout_s > 0 && now - t0 > o->timeout_s) {
-			kill(-ctx->pid, SIGKILL);
+			kill(-pgid, SIGKILL);
 			kill(ctx->pid, SIGKILL);
 			r->timed_out = true;
 			break;
@@ -306,23 +362,24 @@ static void wait_child(const struct invocation *inv, struct run_ctx *ctx, void *
 		if (o->timeout_s > 0 && t0 + o->timeout_s < wake)
 			wake = t0 + o->timeout_s;
 		int ms = isinf(wake) ? 1000 : (int)((wake - now) * 1000.0) + 1;
-		if (pidfd >= 0) {
-			struct pollfd p = { .fd = pidfd, .events = POLLIN };
-			int n = poll(&p, 1, ms);
-			if (n > 0)
-				break;
-		} else {
-			/* No pidfd (old kernel): poll waitid without reaping. */
-			siginfo_t si = { 0 };
-			if (waitid(P_PID, (id_t)ctx->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid)
-				break;
-			usleep(1000u * (unsigned)(ms < 5 ? ms : 5));
-		}
+		/* p[0]: the exit (pidfd), p[1]: the exec (release pipe) */
+		struct pollfd p[2] = { { .fd = pidfd, .events = POLLIN }, { .fd = *release_wr, .events = 0 } };
+		if (pidfd < 0 && ms > 5)
+			ms = 5;             /* no pidfd (old kernel): poll waitid below */
+		int n = poll(p, 2, ms);
+		if (n > 0)
+			note_exec(&p[1], release_wr, states, ctx);
+		if (pidfd >= 0 && n > 0 && p[0].revents)
+			break;
+		siginfo_t si = { 0 };
+		if (pidfd < 0 && waitid(P_PID, (id_t)ctx->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid)
+			break;
 	}
 	int status = 0;
 	while (wait4(ctx->pid, &status, 0, &r->ru) < 0 && errno == EINTR)
 		;
 	r->wall_s = now_s() - t0;
+	reap_orphans();
 	if (pidfd >= 0)
 		close(pidfd);
 	if (WIFEXITED(status))
@@ -417,7 +474,8 @@ struct run {
 	struct invocation *inv;
 	void **states;
 	const struct variant *v;
-	struct run_ctx ctx;
+	struct run_ctx ctx;         /* ctx.pid: B, the workload's process */
+	pid_t pgid;                 /* A's pid: the run's process group */
 	struct run_outcome r;
 	struct exec_spec x;
 	struct child_io io;
@@ -433,11 +491,83 @@ static void abort_collectors(struct run *run)
 	memset(run->attached, 0, sizeof(run->attached));
 }
 
-/* Command, collectors' preparation, pipes, fork.  -1 with run->err. */
+/* B's pid as the stub wrote it ("123\n"), or -1 when A wrote none. */
+static pid_t read_stub_pid(int fd)
+{
+	char buf[32];
+	size_t len = 0;
+	ssize_t n;
+	while (len + 1 < sizeof(buf) && (n = read(fd, buf + len, sizeof(buf) - 1 - len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		len += (size_t)n;
+		if (buf[len - 1] == '\n')
+			break;
+	}
+	buf[len] = '\0';
+	char *end;
+	long pid = strtol(buf, &end, 10);
+	return len > 0 && *end == '\n' && pid > 0 ? (pid_t)pid : -1;
+}
+
+/* After the fork: A runs the stub, which reports B's pid and exits; reap A
+ * and make sure B is now the harness's child.  -1 with run->err. */
+static int adopt_workload_process(struct run *run)
+{
+	pid_t a = run->ctx.pid, b = read_stub_pid(run->io.stub_pid[0]);
+	int status = 0;
+	while (waitpid(a, &status, 0) < 0 && errno == EINTR)
+		;
+	run->pgid = a;
+	if (b < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		char *text = read_fd_tail(run->io.err, 4096), line[200];
+		last_line(text, line, sizeof(line));
+		free(text);
+		snprintf(run->err, sizeof(run->err), "the exec stub did not start the workload's process: %s",
+			 line[0] ? line : "no pid and no message");
+		if (b > 0 && kill(b, SIGKILL) == 0)
+			waitpid(b, NULL, 0);
+		return -1;
+	}
+	siginfo_t si = { 0 };
+	if (waitid(P_PID, (id_t)b, &si, WEXITED | WNOHANG | WNOWAIT) < 0 && errno == ECHILD) {
+		snprintf(run->err, sizeof(run->err),
+			 "the workload's process %d is not the harness's child (is the harness a child subreaper?)", (int)b);
+		kill(b, SIGKILL);   /* not ours: whoever adopted it reaps it */
+		return -1;
+	}
+	run->ctx.pid = b;
+	return 0;
+}
+
+/* exec_stub does no PATH search: give it a path. */
+static int resolve_program(struct exec_spec *x, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	if (strchr(x->argv[0], '/'))
+		return 0;
+	if (find_in_path(x->argv[0], path, sizeof(path)) < 0) {
+		snprintf(err, errlen, "cannot run %s: not found on PATH", x->argv[0]);
+		return -1;
+	}
+	free(x->argv[0]);
+	x->argv[0] = strdup(path);
+	if (!x->argv[0]) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* Command, collectors' preparation, pipes, fork, the stub.  -1 with
+ * run->err. */
 static int start_child(struct run *run)
 {
-	char witness[PATH_MAX];
+	char witness[PATH_MAX], stub[PATH_MAX];
 	snprintf(witness, sizeof(witness), "%s/cli/libharness_witness.so", build_dir());
+	stub_path(stub, sizeof(stub));
 	if (build_command(run->inv, run->v, &run->x, witness, run->err, sizeof(run->err)) < 0)
 		return -1;
 	for (int c = 0; c < N_COLLECTORS; c++) {
@@ -448,6 +578,8 @@ static int start_child(struct run *run)
 		    collectors[c]->prepare(run->states[c], &run->ctx, &run->x, run->err, sizeof(run->err)) < 0)
 			return -1;
 	}
+	if (resolve_program(&run->x, run->err, sizeof(run->err)) < 0)
+		return -1;
 	if (open_io(&run->io) < 0) {
 		snprintf(run->err, sizeof(run->err), "cannot create pipes for the child: %s", strerror(errno));
 		return -1;
@@ -459,11 +591,12 @@ static int start_child(struct run *run)
 		return -1;
 	}
 	if (run->ctx.pid == 0)
-		child_main(&run->io, &run->x);
+		child_main(&run->io, &run->x, stub);
 	close(run->io.release[0]);
 	close(run->io.witness[1]);
-	run->io.release[0] = run->io.witness[1] = -1;
-	return 0;
+	close(run->io.stub_pid[1]);
+	run->io.release[0] = run->io.witness[1] = run->io.stub_pid[1] = -1;
+	return adopt_workload_process(run);
 }
 
 /* Collectors attach to the held child, which is then released. */
@@ -486,9 +619,7 @@ static int attach_and_release(struct run *run, double *t0)
 		waitpid(run->ctx.pid, NULL, 0);
 		return -1;
 	}
-	close(run->io.release[1]);
-	run->io.release[1] = -1;
-	return 0;
+	return 0;     /* release[1] stays open: wait_child sees the exec through it */
 }
 
 static double tv_s(struct timeval tv)
@@ -512,12 +643,12 @@ static void add_core_metrics(const struct run *run, struct metrics *m)
 		return;
 	if (r->result)
 		metrics_add(m, "timed_s", "s", METRIC_LOWER, "the workload's own timed seconds", secs);
-	metrics_add(m, "wall_s", "s", METRIC_LOWER, "wall time from the release of the child to its exit", r->wall_s);
-	metrics_add(m, "rusage_user_s", "s", METRIC_LOWER, "user CPU time of the whole process tree (rusage)", tv_s(ru->ru_utime));
-	metrics_add(m, "rusage_sys_s", "s", METRIC_LOWER, "system CPU time of the whole process tree (rusage)", tv_s(ru->ru_stime));
-	metrics_add(m, "rusage_maxrss_kib", "KiB", METRIC_LOWER, "peak resident set of the largest process (rusage)", (double)ru->ru_maxrss);
-	metrics_add(m, "rusage_minflt", "faults", METRIC_LOWER, "minor page faults of the whole process tree (rusage)", (double)ru->ru_minflt);
-	metrics_add(m, "rusage_majflt", "faults", METRIC_LOWER, "major page faults of the whole process tree (rusage)", (double)ru->ru_majflt);
+	metrics_add(m, "wall_s", "s", METRIC_LOWER, "wall time from the release of the workload's process to its exit", r->wall_s);
+	metrics_add(m, "rusage_user_s", "s", METRIC_LOWER, "user CPU time of the workload's process and the children it waited for (wait4 rusage)", tv_s(ru->ru_utime));
+	metrics_add(m, "rusage_sys_s", "s", METRIC_LOWER, "system CPU time of the workload's process and the children it waited for (wait4 rusage)", tv_s(ru->ru_stime));
+	metrics_add(m, "rusage_maxrss_kib", "KiB", METRIC_LOWER, "peak resident set of the workload's process or of the largest child it waited for (wait4 rusage)", (double)ru->ru_maxrss);
+	metrics_add(m, "rusage_minflt", "faults", METRIC_LOWER, "minor page faults of the workload's process and the children it waited for (wait4 rusage)", (double)ru->ru_minflt);
+	metrics_add(m, "rusage_majflt", "faults", METRIC_LOWER, "major page faults of the workload's process and the children it waited for (wait4 rusage)", (double)ru->ru_majflt);
 	metrics_add(m, "rusage_nvcsw", "switches", METRIC_NEITHER, "voluntary context switches (rusage)", (double)ru->ru_nvcsw);
 	metrics_add(m, "rusage_nivcsw", "switches", METRIC_NEITHER, "involuntary context switches (rusage)", (double)ru->ru_nivcsw);
 }
@@ -587,11 +718,12 @@ static void run_one(struct invocation *inv, void **states, int vi, int run_index
 	}
 	*run = (struct run){ .inv = inv, .states = states, .v = &inv->variants[vi] };
 	run->io.out = run->io.err = run->io.release[0] = run->io.release[1] = run->io.witness[0] = run->io.witness[1] = -1;
+	run->io.stub_pid[0] = run->io.stub_pid[1] = -1;
 	run->ctx = (struct run_ctx){ .opts = inv->opts, .variant = run->v, .run_index = run_index, .workload = inv->name };
 	double t0;
 	if (start_child(run) == 0 && attach_and_release(run, &t0) == 0) {
 		run->r.started = true;
-		wait_child(inv, &run->ctx, states, &run->r, t0);
+		wait_child(inv, &run->ctx, states, run->pgid, &run->io.release[1], &run->r, t0);
 		collect_outcome(inv, run->v, &run->io, &run->r);
 	} else {
 		snprintf(run->r.error, sizeof(run->r.error), "%.255s", run->err);
@@ -696,6 +828,20 @@ int engine_run(struct invocation *inv)
 		snprintf(inv->out_path, sizeof(inv->out_path), "%s", o->out_path);
 	else if (!inv->out_path[0] && results_default_path(inv->name, inv->out_path, sizeof(inv->out_path)) < 0)
 		return -1;
+	char stub[PATH_MAX];
+	stub_path(stub, sizeof(stub));
+	if (access(stub, X_OK) != 0) {
+		fprintf(stderr, "harness: the exec stub %s is missing (%s): build it with ./harness or ninja -C %s\n",
+			stub, strerror(errno), build_dir());
+		return -1;
+	}
+	/* The workload's process B is forked by the stub, whose first process
+	 * exits: as a child subreaper the harness adopts B and wait4(B) gives
+	 * B's own rusage. */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
+		fprintf(stderr, "harness: cannot become a child subreaper: %s\n", strerror(errno));
+		return -1;
+	}
 	int fd = record_open(inv->out_path, err, sizeof(err));
 	if (fd < 0) {
 		fprintf(stderr, "harness: %s\n", err);

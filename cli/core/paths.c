@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 const char *source_dir(void)
 {
@@ -18,6 +19,21 @@ const char *build_dir(void)
 {
 	const char *s = getenv("HARNESS_BUILD_DIR");
 	return s && *s ? s : HARNESS_DEFAULT_BUILD_DIR;
+}
+
+int find_in_path(const char *prog, char *out, size_t len)
+{
+	const char *path = getenv("PATH");
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		size_t n = strcspn(path, ":");
+		snprintf(out, len, "%.*s/%s", (int)n, path, prog);
+		if (n && access(out, X_OK) == 0)
+			return 0;
+		path += n + (path[n] == ':');
+	}
+	return -1;
 }
 
 int results_default_path(const char *name, char *out, size_t n)

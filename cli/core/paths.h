@@ -12,6 +12,10 @@ const char *build_dir(void);
 
 /* results/<UTC stamp>-<name>.jsonl under the source tree, creating
  * results/.  -1 after one error line when the directory cannot be made. */
+/* PATH search as execvp does it: the first PATH entry where PROG is
+ * executable, written to out.  -1 when none is. */
+int find_in_path(const char *prog, char *out, size_t len);
+
 int results_default_path(const char *name, char *out, size_t n);
 
 #endif

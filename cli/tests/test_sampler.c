@@ -1,11 +1,16 @@
 /* test_sampler.c - the RSS sampler collector driven directly (no engine):
  * setup -> prepare -> fork/exec of a child that grows by a known size and
- * shrinks back -> attach -> wait -> finish, then the record section and
- * metrics are checked.  Also the series decimation and time-weighted mean
+ * shrinks back -> attach -> release -> started (at the child's exec, seen
+ * as the engine sees it: the close-on-exec release pipe reports POLLERR)
+ * -> wait -> finish, then the record section and metrics are checked.
+ * The forked child touches PRE_EXEC_MIB before its exec, as a fork of the
+ * harness carries the harness's memory: the first sample must not see it.  Also the series decimation and time-weighted mean
  * on synthetic data.
  *
  * usage: test_sampler CHILD_PROGRAM */
+#include <fcntl.h>
 #include <math.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -54,6 +59,8 @@ static void test_series(void)
 	CHECK("first point kept", s.t[0] == 0.0);
 }
 
+#define PRE_EXEC_MIB 48
+
 /* Run the child under the collector; returns the parsed record. */
 static struct jv *run_child(const char *child, int sample_ms, const char *mib, const char *hold_ms)
 {
@@ -86,8 +93,12 @@ static struct jv *run_child(const char *child, int sample_ms, const char *mib, c
 	if (ctx.pid == 0) {
 		char c;
 		close(hold[1]);
+		static volatile char pre[PRE_EXEC_MIB << 20];
+		for (size_t i = 0; i < sizeof(pre); i += 4096)
+			pre[i] = 1;
 		if (read(hold[0], &c, 1) != 1)
 			_exit(126);
+		fcntl(hold[0], F_SETFD, FD_CLOEXEC);   /* closed by the exec */
 		for (int i = 0; i < x.envc; i++)
 			putenv(x.env[i]);
 		if (freopen("/dev/null", "w", stdout) == NULL)
@@ -99,6 +110,9 @@ static struct jv *run_child(const char *child, int sample_ms, const char *mib, c
 	CHECK("attach", sampler_collector.attach(state, &ctx, err, sizeof(err)) == 0);
 	if (write(hold[1], "x", 1) != 1)
 		return NULL;
+	struct pollfd p = { .fd = hold[1], .events = 0 };
+	CHECK("the exec closes the release pipe", poll(&p, 1, 10000) == 1 && (p.revents & POLLERR));
+	sampler_collector.started(state, &ctx);
 	close(hold[1]);
 	int status = 0;
 	waitpid(ctx.pid, &status, 0);
@@ -143,6 +157,14 @@ int main(int argc, char **argv)
 	double d1s = jv_num(rec, "rss.after_drain.+1s", -1);
 	printf("peak %.0f KiB, mean %.0f KiB, after drain +0 %.0f, +100ms %.0f, +1s %.0f KiB, %g samples\n",
 	       peak, mean, d0, d100, d1s, jv_num(rec, "rss.samples", 0));
+	double first = jv_as_num(jv_at(jv_get(rec, "rss.rss_kib"), 0), -1);
+	printf("first sample %.0f KiB (the pre-exec process had touched %d MiB)\n", first, PRE_EXEC_MIB);
+	CHECK("the first sample is the program after its exec, not the pre-exec process",
+	      first >= 0 && first < (PRE_EXEC_MIB - 16) * 1024);
+	const char *exe = jv_str(rec, "rss.first_sample_exe");
+	char want[4096];
+	CHECK("the first sample names the exec'd program",
+	      exe && realpath(argv[1], want) && strcmp(exe, want) == 0);
 	CHECK("peak sees the 64 MiB", peak >= 64 * 1024 && peak < 64 * 1024 + 64 * 1024);
 	CHECK("mean between the idle and the peak", mean > 0 && mean < peak);
 	CHECK("mean counts the 400 ms hold (at least a third of it)", mean > 64 * 1024 / 3);

@@ -4,19 +4,20 @@
  * nothing it does afterwards can raise the peak).  Used by
  * test_exec_stub to compare ru_maxrss with the program's own figure.
  *
- *   rss_tiny [PAGES]   touch PAGES extra 4 KiB pages of a static buffer first */
+ *   rss_tiny [PAGES]   touch PAGES (at most 16384) extra 4 KiB pages of a
+ *                      static buffer first */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static volatile char pages[4096 * 4096];   /* volatile: the stores must happen */
+static volatile char pages[4096 * 16384]; /* up to 64 MiB */   /* volatile: the stores must happen */
 static char status[8192];
 
 int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 0;
-	for (long i = 0; i < n && i < 4096; i++)
+	for (long i = 0; i < n && i < 16384; i++)
 		pages[i * 4096] = 1;
 	int fd = open("/proc/self/status", O_RDONLY);
 	if (fd < 0)
