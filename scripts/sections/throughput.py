@@ -30,9 +30,31 @@ def performance(ctx):
     L.append("")
     L.append("Ratio: geometric mean of the per-round ratios to `%s` (paired rounds), as in the verdict." % base.label)
     L.append("")
+    L += above_floor(exp, name)
     for key, cap in (("throughput", "%s per variant: box = quartiles, dots = runs" % name),
                      ("ratio", "Ratio to the baseline with the verdict's CI")):
         if ctx.pngs.get(key):
             L.append("![%s](%s)" % (cap, ctx.pngs[key]))
             L.append("")
     return L
+
+
+def above_floor(exp, name):
+    """ns/op and alloc ns/op (= a variant's median ns/op minus the floor
+    allocator's) when the invocation ran the floor (`--floor`), as `run`
+    prints them; nothing otherwise."""
+    floors = [v for v in exp.variants if v.alloc.get("name") == "floor" and v.values.get(name)]
+    if name != "ops_per_sec" or not floors:
+        return []
+    floor_ns = stats.median([1e9 / x for x in floors[0].values[name] if x > 0])
+    rows = []
+    for v in exp.variants:
+        xs = [1e9 / x for x in v.values.get(name, []) if x > 0]
+        if not xs:
+            continue
+        ns = stats.median(xs)
+        rows.append([v.label, "%.2f" % ns, "the floor" if v is floors[0] else "%+.2f" % (ns - floor_ns)])
+    return [md_table(["variant", "ns/op (median)", "alloc ns/op (- the floor's %.2f)" % floor_ns], rows), "",
+            "ns/op: 1e9 / ops/s of each run, median. alloc ns/op: the variant's median minus the floor "
+            "allocator's (`%s`): the cost above the cheapest allocator we can write, not above zero-cost "
+            "allocation; it can be negative within the noise (README, \"The floor allocator\")." % floors[0].label, ""]

@@ -204,6 +204,33 @@ class AllFailed(unittest.TestCase):
         self.assertNotIn("Only one variant", text)
 
 
+class AboveFloor(unittest.TestCase):
+    def test_alloc_ns_per_op_against_the_floor(self):
+        """A variant whose allocator is the floor gives every variant's
+        ns/op and alloc ns/op = its median ns/op - the floor's."""
+        recs = fixture()
+        labels = sorted({r["variant"] for r in recs})
+        floor_label = labels[-1]
+        for r in recs:
+            if r["variant"] == floor_label:
+                r["alloc"] = dict(r.get("alloc") or {}, name="floor")
+        text, an, _ = build(recs)
+        ns = {}
+        for r in recs:
+            if r.get("status") == "ok" and not r.get("warmup"):
+                ns.setdefault(r["variant"], []).append(1e9 / r["metrics"]["ops_per_sec"]["value"])
+        floor = float(np.median(ns[floor_label]))
+        self.assertIn("alloc ns/op (- the floor's %.2f)" % floor, text)
+        for label in labels:
+            if label != floor_label:
+                self.assertIn("| %s | %.2f | %+.2f |" % (label, np.median(ns[label]), np.median(ns[label]) - floor), text)
+        self.assertIn("| %s | %.2f | the floor |" % (floor_label, floor), text)
+
+    def test_nothing_without_a_floor(self):
+        text, _, _ = build(fixture())
+        self.assertNotIn("alloc ns/op", text)
+
+
 EXAMPLE = os.path.join(HERE, "..", "..", "reports", "2026-11-24-random_mixed-analyze", "results.jsonl.gz")
 TLB_FIX = os.path.join(HERE, "fixtures", "tlb_random_mixed.jsonl")
 
