@@ -1,6 +1,8 @@
 /* knobs.c - see knobs.h. */
 #include "knobs.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 static char *trim(char *s)
@@ -79,9 +81,28 @@ int knob_values(const struct knob *k, char values[][64], int max)
 	return n;
 }
 
+/* An integer range "LO..HI": 1 and the bounds, else 0. */
+static int knob_range(const char *accepted, long long *lo, long long *hi)
+{
+	char tail;
+	return sscanf(accepted, "%lld..%lld%c", lo, hi, &tail) == 2;
+}
+
+/* A whole decimal integer within [lo, hi]. */
+static int in_range(const char *value, long long lo, long long hi)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(value, &end, 10);
+	return *value && *end == '\0' && errno == 0 && v >= lo && v <= hi;
+}
+
 int knob_value_ok(const struct knob *k, const char *value)
 {
 	char values[KNOBS_MAX][64];
+	long long lo, hi;
+	if (knob_range(k->accepted, &lo, &hi))
+		return in_range(value, lo, hi);
 	int n = knob_values(k, values, KNOBS_MAX);
 	if (n < 0)
 		return 1;

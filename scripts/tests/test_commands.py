@@ -88,6 +88,18 @@ class AB(unittest.TestCase):
             labels = {r["variant"] for r in load(os.path.join(d, "x.jsonl"))}
             self.assertEqual(labels, {"glibc MALLOC_ARENA_MAX=1", "glibc MALLOC_ARENA_MAX=2"})
 
+    def test_knob_values_checked_before_running(self):
+        """issue 11 item 5: a value outside the knob table stops ab before
+        any run, with one line naming the knob, the value and what it takes."""
+        for bad in ("abc", "5000", "-1", "2x"):
+            with tempfile.TemporaryDirectory() as d:
+                out_file = os.path.join(d, "x.jsonl")
+                rc, _, err = run("ab", "random_mixed", "--alloc=hakmem", "--vary", "HAKMEM_SS_CACHE=0," + bad,
+                                 "--out", out_file, *TINY)
+                self.assertEqual(rc, 2, err)
+                self.assertIn("HAKMEM_SS_CACHE does not accept '%s'; it accepts 0..1024" % bad, err)
+                self.assertFalse(os.path.exists(out_file), "nothing may run")
+
     def test_unknown_hakmem_knob_lists_known(self):
         rc, _, err = run("ab", "random_mixed", "--alloc=hakmem", "--vary", "HAKMEM_NO_SUCH_KNOB=0,1", *TINY)
         self.assertEqual(rc, 2)
