@@ -72,13 +72,53 @@ def _median_metric(recs, name):
     return statistics.median(vals) if vals else None
 
 
+MEASURED_DTLB = "dtlb_load_misses_per_kop"     # perf's dTLB-load-misses (counters collector)
+
+
+def _measured_dtlb(ctx, sim):
+    """The PMU's dTLB load misses of this workload's native runs, per
+    variant, beside the simulated L1 misses (`sim`: label -> records) where
+    the same variant has both; the reason where the counter was recorded
+    but could not be read; None when no run asked for it."""
+    name = ctx.exp.records[0].get("workload") if ctx.exp.records else None
+    native = [r for r in ctx.an.all_records if r.get("engine", "native") == "native"
+              and r.get("workload") == name and r.get("status") == "ok"
+              and isinstance(r.get("metrics", {}).get(MEASURED_DTLB), dict)]
+    if not native:
+        return None
+    by = {}
+    for r in native:
+        by.setdefault(r.get("variant"), []).append(r)
+    parts, reasons = [], set()
+    for label, rs in by.items():
+        m = _median_metric(rs, MEASURED_DTLB)
+        if m is None:
+            reasons.add(rs[0]["metrics"][MEASURED_DTLB].get("status", "no value"))
+            continue
+        text = "`%s` %.3g per 1K ops (median of %d runs)" % (label, m, len(rs))
+        simulated = _median_metric(sim.get(label, []), "tlb_l1_misses_per_kop")
+        if simulated is not None:
+            text += " against %.3g simulated L1 misses" % simulated
+        parts.append(text)
+    if parts:
+        return "Measured by the PMU (`%s`): %s." % (MEASURED_DTLB, "; ".join(parts))
+    return "The measured counter `%s` was recorded but has no value: %s." % (MEASURED_DTLB, "; ".join(sorted(reasons)))
+
+
 def tlb(ctx):
     q = "**Where do TLB misses come from, and does THP reduce the allocator's share?** "
     recs = _tlb_records(ctx)
+    sim = {}
+    for r in recs:
+        sim.setdefault(r.get("variant"), []).append(r)
+    measured = _measured_dtlb(ctx, sim)
     if not recs:
+        if measured and measured.startswith("Measured"):
+            return q + measured + (" Where they come from is not in the file: it has no `--engine=tlb` records "
+                                   "of this workload (`harness run WORKLOAD --alloc=... --engine=tlb`).")
         return q + ("Not measurable here: this machine has no hardware PMU to count TLB misses, and the file "
                     "has no `--engine=tlb` records of this workload (the simulated TLB: "
-                    "`harness run WORKLOAD --alloc=... --engine=tlb`).")
+                    "`harness run WORKLOAD --alloc=... --engine=tlb`).") + (" " + measured if measured else "")
     by = {}
     for r in recs:
         by.setdefault(r.get("variant"), []).append(r)
@@ -104,6 +144,8 @@ def tlb(ctx):
         s += " The allocator's share of the walks by THP setting: " + ", ".join(shares) + "."
     else:
         s += " Whether THP reduces it is not measurable from this file: it has no --engine=tlb runs that vary a THP knob."
+    if measured:
+        s += " " + measured
     return s
 
 

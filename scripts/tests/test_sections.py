@@ -282,6 +282,38 @@ class SeedQuestions(unittest.TestCase):
         tlbl = [l for l in self.section(text) if "TLB misses" in l][0]
         self.assertIn("Not measurable here: this machine has no hardware PMU", tlbl)
 
+    def test_measured_dtlb_beside_simulated(self):
+        """Where a PMU counted dTLB load misses (counters collector), the
+        answer puts the measured medians beside the simulated L1 misses of
+        the same variant; where the counter could not be read, its reason."""
+        an_recs, tlb_recs = load_jsonl(EXAMPLE), load_jsonl(TLB_FIX)
+        label = tlb_recs[0]["variant"]
+        measured = []
+        for i, r in enumerate(r for r in an_recs if r.get("status") == "ok" and not r.get("warmup")):
+            if r.get("engine", "native") != "native":
+                continue
+            if r["variant"] == "hakmem":
+                r["variant"] = label       # the same label as a tlb record
+            if r["variant"] == label:
+                v = 100.0 + i
+                measured.append(v)
+                r.setdefault("metrics", {})["dtlb_load_misses_per_kop"] = {
+                    "value": v, "unit": "/1K ops", "better": "lower", "desc": "dTLB load misses (PMU)"}
+        self.assertTrue(measured)
+        text, _, _ = build(an_recs + tlb_recs)
+        tlbl = [l for l in self.section(text) if "TLB misses" in l][0]
+        sim = [r["metrics"]["tlb_l1_misses_per_kop"]["value"] for r in tlb_recs if r["variant"] == label]
+        self.assertIn("`%s` %.3g per 1K ops (median of %d runs) against %.3g simulated L1 misses"
+                      % (label, np.median(measured), len(measured), np.median(sim)), tlbl)
+
+        an_recs = load_jsonl(EXAMPLE)
+        for r in an_recs:
+            r.setdefault("metrics", {})["dtlb_load_misses_per_kop"] = {
+                "status": "not supported: no hardware PMU on this machine (ENOENT)"}
+        text, _, _ = build(an_recs)
+        tlbl = [l for l in self.section(text) if "TLB misses" in l][0]
+        self.assertIn("recorded but has no value: not supported: no hardware PMU", tlbl)
+
     def test_only_in_analyze_reports(self):
         text, _, _ = build(fixture())
         self.assertNotIn("The seed report's questions", text)
