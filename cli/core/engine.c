@@ -702,8 +702,11 @@ static void record_run(struct run *run, int round_pos, bool warmup, int out_fd, 
 		if (run->attached[c] && collectors[c]->finish)
 			collectors[c]->finish(run->states[c], &run->ctx, &rec, &s->metrics);
 	record_end(&rec, &s->metrics);
-	if ((!warmup || !r->ok) && record_append(out_fd, &rec) < 0)
+	if ((!warmup || !r->ok) && record_append(out_fd, &rec) < 0) {
 		fprintf(stderr, "harness: could not append to %s: %s\n", run->inv->out_path, strerror(errno));
+		if (!run->inv->unwritten++)
+			snprintf(run->inv->write_error, sizeof(run->inv->write_error), "%s", strerror(errno));
+	}
 	jb_free(&rec);
 }
 
@@ -849,6 +852,7 @@ int engine_run(struct invocation *inv)
 	}
 	free(inv->runs);
 	inv->n_runs = 0;
+	inv->unwritten = 0;
 	inv->runs = calloc((size_t)(o->runs * inv->n_variants), sizeof(*inv->runs));
 	if (!inv->runs)
 		fprintf(stderr, "harness: out of memory\n");
@@ -863,7 +867,16 @@ int engine_run(struct invocation *inv)
 	for (int c = 0; c < N_COLLECTORS; c++)
 		if (states[c] && collectors[c]->teardown)
 			collectors[c]->teardown(states[c]);
-	close(fd);
+	if (close(fd) < 0 && !inv->unwritten++)
+		snprintf(inv->write_error, sizeof(inv->write_error), "%s", strerror(errno));
+	if (inv->unwritten) {
+		/* A result that is not in the file is lost: an error, whatever
+		 * the runs did, and no summary may say "results appended". */
+		fprintf(stderr, "harness: %d record(s) of this invocation could not be written to %s (%s): "
+			"the results are incomplete; free space or choose another file with --out\n",
+			inv->unwritten, inv->out_path, inv->write_error);
+		return -1;
+	}
 	return rc;
 }
 

@@ -36,12 +36,15 @@ struct invocation {
 	int n_runs;
 	char out_path[PATH_MAX];   /* chosen by engine_run when opts->out_path is NULL */
 	char id[64];               /* invocation id, recorded in every record */
+	int unwritten;             /* records that could not be appended to out_path */
+	char write_error[128];     /* the first such failure's reason */
 };
 
 /* Runs every variant opts->warmup + opts->runs times, interleaved; appends
  * one record per counted run to inv->out_path.  Returns 0 when every run
  * succeeded, 1 when some failed (they are recorded), -1 on a setup error
- * (message printed). */
+ * or when a record could not be written (message printed: then nothing may
+ * claim the results were appended). */
 int engine_run(struct invocation *inv);
 void invocation_free(struct invocation *inv);
 

@@ -221,6 +221,17 @@ class Harness(unittest.TestCase):
                 self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
                 self.assertEqual(read(self.out), '{"kept": true}\n')
 
+    def test_a_record_that_cannot_be_written_is_an_error(self):
+        """issue 11 item 2: a failed append (here /proc/version: a regular
+        file whose writes fail with EIO) names the file and the reason, exits
+        non-zero, and nothing claims the results were appended."""
+        for cmd in (["run", "tiny_hot", "--alloc=glibc"], ["run", "--cmd", "true", "--alloc=glibc"]):
+            p = harness(*cmd, "--runs", "1", "--warmup", "0", "--quiet", "--out", "/proc/version",
+                        *(["--", "--iterations", "1000"] if "tiny_hot" in cmd else []))
+            self.assertNotEqual(p.returncode, 0, p.stdout)
+            self.assertIn("could not be written to /proc/version (Input/output error)", p.stderr)
+            self.assertNotIn("results appended", p.stdout + p.stderr)
+
     def test_help_ends_with_examples(self):
         for sub in ("run", "list", "test"):
             p = self.run_ok(sub, "--help")
