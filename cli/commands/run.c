@@ -1,10 +1,44 @@
 /* run.c - `harness run WORKLOAD --alloc=A[,B...]`: the main job. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
 #include "engine.h"
+#include "json.h"
 #include "summary.h"
+
+/* Appending to a file that already holds another workload's records is
+ * allowed (a suite does it on purpose), but said: a reader of the file must
+ * know that it mixes workloads.  Reads only the existing file, before any
+ * run. */
+static void warn_other_workloads(const char *path, const char *workload)
+{
+	FILE *f = path ? fopen(path, "r") : NULL;
+	if (!f)
+		return;
+	char others[3][64];
+	int n = 0;
+	char *line = NULL;
+	size_t cap = 0;
+	while (n < 3 && getline(&line, &cap, f) > 0) {
+		char err[64];
+		struct jv *rec = jv_parse(line, err, sizeof(err));
+		const char *w = rec ? jv_str(rec, "workload") : NULL;
+		int seen = !w || strcmp(w, workload) == 0;
+		for (int i = 0; !seen && i < n; i++)
+			seen = strcmp(others[i], w) == 0;
+		if (!seen)
+			snprintf(others[n++], sizeof(others[0]), "%s", w);
+		jv_free(rec);
+	}
+	free(line);
+	fclose(f);
+	if (n > 0)
+		fprintf(stderr, "harness run: warning: %s already holds records of %s%s%s%s%s; `harness report` "
+			"gives each workload its own section\n", path, others[0], n > 1 ? ", " : "",
+			n > 1 ? others[1] : "", n > 2 ? ", " : "", n > 2 ? others[2] : "");
+}
 
 static void usage(FILE *out)
 {
@@ -55,6 +89,8 @@ static int cmd_run(int argc, char **argv)
 	inv.name = target;
 	if (variants_from_opts(&o, false, &inv.variants, &inv.n_variants) < 0)
 		return 2;
+	if (!o.cmd)
+		warn_other_workloads(o.out_path, target);
 	rc = engine_run(&inv);
 	if (rc >= 0) {
 		if (o.json)

@@ -232,6 +232,18 @@ class Harness(unittest.TestCase):
             self.assertIn("could not be written to /proc/version (Input/output error)", p.stderr)
             self.assertNotIn("results appended", p.stdout + p.stderr)
 
+    def test_run_into_a_file_of_another_workload_warns(self):
+        """issue 11 item 3: appending tiny_hot to a random_mixed file says so
+        (and still appends); the same workload again does not warn."""
+        tiny = ["--runs", "1", "--warmup", "0", "--quiet", "--out", self.out]
+        p = self.run_ok("run", "random_mixed", "--alloc=glibc", *tiny, "--", "--cycles", "1000")
+        self.assertNotIn("warning", p.stderr)
+        p = self.run_ok("run", "random_mixed", "--alloc=glibc", *tiny, "--", "--cycles", "1000")
+        self.assertNotIn("already holds records", p.stderr)
+        p = self.run_ok("run", "tiny_hot", "--alloc=glibc", *tiny, "--", "--iterations", "1000")
+        self.assertIn("warning: %s already holds records of random_mixed" % self.out, p.stderr)
+        self.assertEqual([r["workload"] for r in records(self.out)], ["random_mixed", "random_mixed", "tiny_hot"])
+
     def test_help_ends_with_examples(self):
         for sub in ("run", "list", "test"):
             p = self.run_ok(sub, "--help")
