@@ -66,6 +66,13 @@ static int parse_vary(char *s, struct vary *v)
 		fprintf(stderr, "harness ab: --vary %s needs at least two values to compare, e.g. %s=0,1\n", v->name, v->name);
 		return -1;
 	}
+	for (int i = 0; i < v->n; i++)
+		for (int j = i + 1; j < v->n; j++)
+			if (strcmp(v->values[i], v->values[j]) == 0) {
+				fprintf(stderr, "harness ab: --vary %s lists '%s' twice; give each value once "
+					"(for an A/A comparison use --aa)\n", v->name, v->values[i]);
+				return -1;
+			}
 	return 0;
 }
 

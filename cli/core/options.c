@@ -215,6 +215,8 @@ static int set_text(struct run_opts *o, const char *sub, int key, char *v)
 	case O_PROBES:
 		if (v && !*v)
 			return bad(sub, "--probes= needs groups: all or a comma list of%s%s", probe_groups, "");
+		if (v && (v[0] == ',' || v[strlen(v) - 1] == ',' || strstr(v, ",,")))
+			return bad(sub, "--probes has an empty item in its list '%s'%s", v, "");
 		o->probes = v ? v : "all";
 		return 0;
 	case O_ENGINE:

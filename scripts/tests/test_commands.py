@@ -79,6 +79,20 @@ class AB(unittest.TestCase):
         self.assertEqual(rc, 2)
         self.assertIn("at least two values", err)
 
+    def test_vary_value_twice_is_refused(self):
+        """issue 11 item 8: K=0,0 compared nothing with exit 0."""
+        rc, _, err = run("ab", "random_mixed", "--alloc=hakmem", "--vary", "HAKMEM_THP=0,0", *TINY)
+        self.assertEqual(rc, 2)
+        self.assertIn("--vary HAKMEM_THP lists '0' twice", err)
+
+    def test_probes_empty_item_is_refused(self):
+        """issue 11 item 8: --probes=a,,b was accepted (--counters=a,,b was not)."""
+        for bad in ("faults,,vm", ",faults", "vm,"):
+            rc, _, err = run("run", "random_mixed", "--alloc=glibc", "--probes=" + bad, *TINY)
+            self.assertEqual(rc, 2, err)
+            self.assertIn("--probes has an empty item in its list", err)
+            self.assertEqual(len(err.strip().splitlines()), 1, err)
+
     def test_other_allocator_knob_warns(self):
         with tempfile.TemporaryDirectory() as d:
             rc, out, err = run("ab", "random_mixed", "--alloc=glibc", "--vary", "MALLOC_ARENA_MAX=1,2",
