@@ -8,7 +8,8 @@ For each allocator library (default: build/allocator/libhakmem.so and
 Debian's libmimalloc.so.2) it runs PAIRS alternating pairs (workload,
 minimal; the order flips every pair), reads each program's own "seconds"
 of the timed part, and prints the median of the per-pair ratios
-workload_seconds / minimal_seconds with the min and max.  A ratio of 1.03
+workload_seconds / minimal_seconds with its quartiles, min and max, and the
+load average before and after (other jobs on the machine widen the spread).  A ratio of 1.03
 means the workload's loop costs 3% more than the minimal one.  It also
 prints the ratio of the two processes' user + system CPU time (wait4):
 waiting for the CPU on a loaded machine is not in it, but start-up and the
@@ -49,6 +50,7 @@ def main():
         if not os.path.exists(lib):
             sys.exit(f"compare_minimal: no such library: {lib}")
     for lib in libs:
+        load_before = os.getloadavg()[0]
         ratios, cpu_ratios, ws, ms = [], [], [], []
         for i in range(pairs):
             if i % 2 == 0:
@@ -59,8 +61,10 @@ def main():
             ms.append(m[0])
             ratios.append(w[0] / m[0])
             cpu_ratios.append(w[1] / m[1])
-        print(f"{os.path.basename(lib)}: {pairs} pairs, cycles {cycles}: workload/minimal median "
-              f"{statistics.median(ratios):.4f} (min {min(ratios):.4f}, max {max(ratios):.4f}); "
+        q = statistics.quantiles(ratios, n=4, method="inclusive") if pairs > 1 else [ratios[0]] * 3
+        print(f"{os.path.basename(lib)}: {pairs} pairs, cycles {cycles}, load average {load_before:.1f} -> "
+              f"{os.getloadavg()[0]:.1f}: workload/minimal median {statistics.median(ratios):.4f} "
+              f"(quartiles {q[0]:.4f}-{q[2]:.4f}, min {min(ratios):.4f}, max {max(ratios):.4f}); "
               f"median ns/op workload {statistics.median(ws) / int(cycles) * 1e9:.3f}, "
               f"minimal {statistics.median(ms) / int(cycles) * 1e9:.3f}; whole-process CPU time "
               f"ratio median {statistics.median(cpu_ratios):.4f} "

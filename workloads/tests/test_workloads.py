@@ -12,6 +12,7 @@ checked once: one byte on HARNESS_DRAIN_FD, then the workload lingers.
 """
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -207,6 +208,19 @@ class Workloads(unittest.TestCase):
         p = run("larson", "glibc", ["--no-such-option", "1"])
         self.assertEqual(p.returncode, 2)
         self.assertIn("unknown option", p.stderr)
+
+    def test_random_mixed_says_when_malloc_fails(self):
+        # The loop has no NULL check: a failed malloc faults on the block's
+        # first byte and a SIGSEGV handler must say so (exit 1), not crash.
+        # 1 GiB blocks under a 256 MiB address-space limit: glibc's malloc
+        # returns NULL (the clamping loop variant).
+        def limit():
+            resource.setrlimit(resource.RLIMIT_AS, (256 << 20, 256 << 20))
+        p = run("random_mixed", "glibc", ["--cycles", "100", "--min-size", str(1 << 30), "--max-size", str(1 << 30)],
+                preexec_fn=limit)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("random_mixed: malloc failed", p.stderr)
+        self.assertEqual(p.stdout.strip(), "", "no result line after a failed malloc")
 
     def test_drain_signal(self):
         rd, wr = os.pipe()
