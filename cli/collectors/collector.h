@@ -66,15 +66,16 @@ struct collector {
 	void (*teardown)(void *state);
 };
 
-/* Provided by counters.c, cachegrind.c, probes.c, sampler.c and
- * alloc_stats.c; collectors.c lists them in the order the engine calls
- * them (a new collector: its file and one row there). */
+/* Provided by counters.c, cachegrind.c, probes.c, sampler.c,
+ * alloc_stats.c and cgroup.c; collectors.c lists them in the order the
+ * engine calls them (a new collector: its file and one row there). */
 extern const struct collector counters_collector;
 extern const struct collector cachegrind_collector;
 extern const struct collector tlb_collector;
 extern const struct collector probes_collector;
 extern const struct collector sampler_collector;
 extern const struct collector alloc_stats_collector;
+extern const struct collector cgroup_collector;
 
 extern const struct collector *const collector_list[];
 extern const int collector_count;

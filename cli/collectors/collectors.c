@@ -9,5 +9,6 @@ const struct collector *const collector_list[] = {
 	&probes_collector,
 	&sampler_collector,
 	&alloc_stats_collector,
+	&cgroup_collector,
 };
 const int collector_count = sizeof(collector_list) / sizeof(collector_list[0]);

@@ -14,7 +14,7 @@
 
 enum {
 	O_ALLOC = 1000, O_RUNS, O_WARMUP, O_THREADS, O_ENV, O_CMD, O_COUNTERS, O_ENGINE, O_TLB, O_PROBES,
-	O_REQUIRE_PROBES, O_SAMPLE_MS, O_ALLOC_STATS, O_FLOOR, O_TIMEOUT, O_SEED, O_SHUFFLE, O_OUT, O_JSON, O_QUIET,
+	O_REQUIRE_PROBES, O_SAMPLE_MS, O_ALLOC_STATS, O_FLOOR, O_CGROUP, O_TIMEOUT, O_SEED, O_SHUFFLE, O_OUT, O_JSON, O_QUIET,
 	O_EXTRA = 2000,          /* + index in the command's own table */
 };
 
@@ -46,6 +46,8 @@ static const struct opt_row shared_rows[] = {
 	  "whose registry row has a stats interface; slows the allocator:\nuse such runs for the counts, not the speed)" },
 	{ "floor", 0, no_argument, "", "add the floor allocator as a variant (unless --alloc names it); run\n"
 	  "and ab then show ns/op and alloc ns/op = ns/op - the floor's" },
+	{ "cgroup", 0, required_argument, "=auto|off", "per-run cgroup figures where cgroup v2 delegates memory (auto,\n"
+	  "the default; records say why not); off: not even the check" },
 	{ "timeout", 0, required_argument, " S", "kill a run after S seconds (default 600; 0 = never)" },
 	{ "seed", 0, required_argument, " N", "seed of the shuffled round order" },
 	{ "shuffle", 0, no_argument, "", "randomise the variant order inside each round (always on in ab, analyze)" },
@@ -228,6 +230,11 @@ static int set_text(struct run_opts *o, const char *sub, int key, char *v)
 		if (!*v)
 			return bad(sub, "--tlb= needs a model: zen4, goldencove or custom:l1=NxW,l2=NxW%s%s", "", "");
 		o->tlb_model = v;
+		return 0;
+	case O_CGROUP:
+		if (strcmp(v, "auto") != 0 && strcmp(v, "off") != 0)
+			return bad(sub, "--cgroup must be auto or off, got '%s'%s", v, "");
+		o->cgroup_off = strcmp(v, "off") == 0;
 		return 0;
 	case O_OUT:
 		if (!*v)

@@ -42,6 +42,7 @@ struct run_opts {
 	int sample_ms;                 /* --sample-ms: RSS sampler period; 0 = off */
 	bool alloc_stats;              /* --alloc-stats: attach the allocator's own JSON stats */
 	bool floor;                    /* --floor: the floor allocator joins the variants (alloc ns/op) */
+	bool cgroup_off;               /* --cgroup=off: no per-run cgroup source, not even its detection */
 
 	/* output */
 	const char *out_path;          /* --out FILE; default results/<stamp>-<name>.jsonl */
