@@ -14,7 +14,9 @@
  *   - no per-op counters: the allocations and frees of the timed part
  *     follow from the slot occupancy before and after the main cycles
  *     (each cycle either fills an empty slot or empties a full one), and
- *     the drain counts what it frees (ws iterations, not cycles).
+ *     the drain counts what it frees (ws iterations, not cycles);
+ *   - no NULL check after malloc: a failed malloc faults on the write of
+ *     the block's first byte, and on_segv says so (exit 1).
  * The four loop variants are one always_inline function instantiated with
  * constant flags, each in its own function.  bench/random_mixed_minimal.c
  * is the hand-written minimal loop this one is compared with (README,
