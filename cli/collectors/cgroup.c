@@ -77,7 +77,8 @@ static int lists_memory(const char *file, char *list, size_t n)
 	fclose(f);
 	buf[strcspn(buf, "\n")] = '\0';
 	snprintf(list, n, "%s", buf);
-	for (char *w = strtok(buf, " "); w; w = strtok(NULL, " "))
+	char *save = NULL;
+	for (char *w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save))
 		if (strcmp(w, "memory") == 0)
 			return 1;
 	return 0;
@@ -170,7 +171,7 @@ static void figure_from(const struct cgroup_figure_def *d, const char *text, int
 		return;
 	}
 	size_t kl = strlen(d->key);
-	for (const char *l = text; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l)) {
+	for (const char *l = text; l && *l;) {
 		if (strncmp(l, d->key, kl) == 0 && l[kl] == ' ') {
 			if (parse_u64(l + kl + 1, &f->raw[i]) == 0)
 				f->have[i] = true;
@@ -178,6 +179,8 @@ static void figure_from(const struct cgroup_figure_def *d, const char *text, int
 				snprintf(f->why[i], sizeof(f->why[i]), "%s: %s is not a number", d->file, d->key);
 			return;
 		}
+		l = strchr(l, '\n');
+		l = l ? l + 1 : NULL;
 	}
 	snprintf(f->why[i], sizeof(f->why[i]), "%s has no %s line", d->file, d->key);
 }
