@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "counters_stat.h"
 #include "summary.h"
 
 /* ------------------------------------------------------------ field getters */
@@ -291,6 +292,8 @@ void summary_print(const struct invocation *inv, FILE *out)
 			inv->variants[0].label, has_ops ? "higher" : "lower");
 	summary_print_floor(inv, out);
 	print_metrics(inv, out);
+	if (o->counters)
+		counters_stat_print(inv, NULL, out);
 	fprintf(out, "\n  results appended to %s\n", inv->out_path);
 }
 
