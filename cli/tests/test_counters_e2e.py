@@ -101,6 +101,24 @@ class Counters(unittest.TestCase):
         self.assertEqual(p.returncode, 2)
         self.assertIn("-x needs a value", p.stderr)
 
+    def test_metric_table_numbers_are_fixed_point_per_row(self):
+        """One number format per row of the metrics table: no exponent
+        (page-faults of a 64 MiB bytearray, ~16,000, once printed as
+        1.6e+04 beside integers), and one count of decimals per metric."""
+        cmd = "/usr/bin/python3 -c 'b = bytearray(64 << 20)'"
+        p = self.run_ok("run", "--cmd", cmd, "--alloc=glibc,hakmem", "--runs", "1", "--warmup", "0", "--quiet",
+                        "--out", self.out, "--counters=page-faults,context-switches,task-clock")
+        table = p.stdout.split("metric (median)", 1)[1].split("Performance counter stats", 1)[0]
+        rows = [ln.split() for ln in table.strip().split("\n")[1:] if ln.strip()]
+        self.assertTrue(any(r[0] == "page_faults" for r in rows), table)
+        for r in rows:
+            nums = [x for x in r[1:3] if x not in ("n/a", "-")]
+            for x in nums:
+                self.assertRegex(x, r"^-?[0-9]+(\.[0-9]+)?$", table)
+            self.assertEqual(len({len(x.partition(".")[2]) for x in nums}), 1 if nums else 0, r)
+        faults = [r for r in rows if r[0] == "page_faults"][0]
+        self.assertGreater(float(faults[1]), 10000)
+
     def test_default_set(self):
         (r,) = self.tiny_hot("--counters")
         ev = r["counters"]["events"]
