@@ -92,7 +92,9 @@ static const struct counter_sample *find(const struct counter_samples *run, cons
 static void aggregate(const struct counter_samples *const *runs, int nruns, const char *event,
 		      struct counter_line *l)
 {
-	double sum = 0, ena = 0, run = 0, per_op = 0, x[256];
+	/* Welford's running mean and sum of squared deviations (as perf's
+	 * update_stats), so any number of runs needs no array */
+	double mean = 0, m2 = 0, ena = 0, run = 0, per_op = 0;
 	int n = 0, n_per_op = 0;
 	memset(l, 0, sizeof(*l));
 	snprintf(l->event, sizeof(l->event), "%s", event);
@@ -106,9 +108,9 @@ static void aggregate(const struct counter_samples *const *runs, int nruns, cons
 				snprintf(l->status, sizeof(l->status), "%s", s->status);
 			continue;
 		}
-		if (n < (int)(sizeof(x) / sizeof(x[0])))
-			x[n++] = s->value;
-		sum += s->value;
+		double delta = s->value - mean;
+		mean += delta / ++n;
+		m2 += delta * (s->value - mean);
 		ena += s->enabled_ns;
 		run += s->running_ns;
 		if (!isnan(s->per_op)) {
@@ -121,17 +123,12 @@ static void aggregate(const struct counter_samples *const *runs, int nruns, cons
 	l->mean = l->rel_stddev_pct = l->metric = l->per_op = l->pct_running = NAN;
 	if (n == 0)
 		return;
-	l->mean = sum / n;
+	l->mean = mean;
 	l->enabled_ns = ena / n;
 	l->running_ns = run / n;
 	l->pct_running = l->enabled_ns > 0 ? 100.0 * l->running_ns / l->enabled_ns : NAN;
-	if (n >= 2) {
-		double m2 = 0;
-		for (int i = 0; i < n; i++)
-			m2 += (x[i] - l->mean) * (x[i] - l->mean);
-		double stddev_mean = sqrt(m2 / (n - 1) / n);
-		l->rel_stddev_pct = l->mean != 0 ? 100.0 * stddev_mean / fabs(l->mean) : NAN;
-	}
+	if (n >= 2 && mean != 0)
+		l->rel_stddev_pct = 100.0 * sqrt(m2 / (n - 1) / n) / fabs(mean);
 	if (n_per_op)
 		l->per_op = per_op / n_per_op;
 }
