@@ -44,7 +44,7 @@ static void warn_other_workloads(const char *path, const char *workload)
 /* run's own options: -x SEP, perf stat's CSV of the counters. */
 static const struct opt_row run_rows[] = {
 	{ "field-separator", 'x', required_argument, " SEP",
-	  "with --counters: the counters as CSV in perf stat -x SEP's field\n"
+	  "\nwith --counters: the counters as CSV in perf stat -x SEP's field\n"
 	  "order on stdout, led by the variant; the table goes to stderr" },
 };
 
