@@ -12,7 +12,6 @@
 #include "counters_metrics.h"
 #include "engine.h"
 #include "json.h"
-#include "summary.h"
 
 /* ---------------------------------------------------------- from a record */
 
