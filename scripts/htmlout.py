@@ -11,7 +11,7 @@ import re
 CSS = """body{font-family:sans-serif;max-width:72em;margin:2em auto;padding:0 1em;line-height:1.4}
 table{border-collapse:collapse;margin:1em 0;font-size:90%}td,th{border:1px solid #ccc;padding:3px 8px}
 th{background:#f0f0f0}pre{background:#f6f6f6;padding:.6em;overflow-x:auto;white-space:pre-wrap;overflow-wrap:anywhere}img{max-width:100%}
-code{background:#f3f3f3;padding:0 3px}"""
+code{background:#f3f3f3;padding:0 3px;overflow-wrap:anywhere}"""
 
 
 def _inline(s):

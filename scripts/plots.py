@@ -6,7 +6,9 @@ the file name it wrote, or None when the data for it is not in the
 records (the report then says why).
 """
 
+import collections
 import os
+import re
 import textwrap
 
 import matplotlib
@@ -108,10 +110,27 @@ def _ops(f):
     return t * s if t and s else None
 
 
+# One panel of per_op.png: a title in prose, the unit (its x axis) and
+# {variant: [per-op values]}.
+Panel = collections.namedtuple("Panel", "title unit data")
+
+
+def panel_title(desc, name, unit):
+    """A panel's title in prose: the figure's own description (schema 2)
+    without a trailing "(unit)", since the unit labels the axis; for records
+    without descriptions, the name in words without its unit suffix."""
+    if desc:
+        t = desc.strip()
+        while unit and t.endswith("(%s)" % unit):
+            t = t[:-len(unit) - 2].rstrip()
+        return t
+    return re.sub(r"_(per_kop|per_op|ms|kib|s)$", "", name).replace("_", " ")
+
+
 def per_op_panels(exp):
-    """[(title, {variant: [per-op values]})] for the figures that exist:
-    time per op, faults and kernel time per op (from the core figures),
-    then every figure whose unit is already per op, in the records' order."""
+    """[Panel] for the figures that exist: time per op, faults and kernel
+    time per op (from the core figures), then every figure whose unit is
+    already per op, in the records' order."""
     def ns_per_op(f):
         t = f.get(records.THROUGHPUT)
         return 1e9 / t if t else None
@@ -126,17 +145,16 @@ def per_op_panels(exp):
         o = _ops(f)
         return f[records.SYS_S] / o * 1e9 if o and records.SYS_S in f else None
 
-    panels = [("time, ns/op (timed part)", _per_run(exp, ns_per_op)),
-              ("page faults per 1K ops (process)", _per_run(exp, faults_per_kop)),
-              ("kernel CPU, ns/op (process)", _per_run(exp, sys_ns_per_op))]
+    panels = [Panel("time per operation (timed part)", "ns/op", _per_run(exp, ns_per_op)),
+              Panel("page faults per 1000 operations (whole process, rusage)", "/1K ops",
+                    _per_run(exp, faults_per_kop)),
+              Panel("kernel CPU time per operation (whole process, rusage)", "ns/op", _per_run(exp, sys_ns_per_op))]
     for name, fig in exp.figures.items():
         u = fig.unit.strip()
         if u.endswith("/1K ops") or u.endswith("/op"):
-            # the collector's own description when the record carries one (schema 2)
-            title = "%s (%s)" % (fig.desc, u) if fig.desc else "%s, %s" % (name, u)
-            panels.append((title, _per_run(exp, lambda f, n=name: f.get(n))))
+            panels.append(Panel(panel_title(fig.desc, name, u), u, _per_run(exp, lambda f, n=name: f.get(n))))
     # figures that are 0 in every run say nothing per op (they stay in the figure tables)
-    kept = [(t, d) for t, d in panels if d and any(x for xs in d.values() for x in xs)]
+    kept = [p for p in panels if p.data and any(x for xs in p.data.values() for x in xs)]
     return kept[:MAX_PANELS]
 
 
@@ -147,8 +165,9 @@ def per_op(exp, outdir, prefix=""):
     labels = [v.label for v in exp.variants]
     cols = 2 if len(panels) > 1 else 1
     rows = (len(panels) + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(6.5 * cols, _height(len(labels)) * rows), squeeze=False)
-    for ax, (title, data) in zip(axes.flat, panels):
+    height = _height(len(labels)) * rows + 0.4       # + the overall title
+    fig, axes = plt.subplots(rows, cols, figsize=(6.5 * cols, height), squeeze=False)
+    for ax, (title, unit, data) in zip(axes.flat, panels):
         pos = np.arange(len(labels))[::-1]
         for i, (p, lab) in enumerate(zip(pos, labels)):
             d = data.get(lab)
@@ -159,11 +178,17 @@ def per_op(exp, outdir, prefix=""):
         ax.set_yticks(pos)
         ax.set_yticklabels(labels, fontsize=8)
         ax.set_title("\n".join(textwrap.wrap(title, 48)), fontsize=10)
+        ax.set_xlabel(unit, fontsize=9)
+        ax.locator_params(axis="x", nbins=5)   # long tick labels (0.00035) ran into each other
         ax.grid(axis="x", alpha=0.3)
     for ax in list(axes.flat)[len(panels):]:
         ax.axis("off")
-    fig.suptitle("Per-op costs (bar: median, dots: runs)")
-    return _save(fig, outdir, prefix + "per_op.png", rect=(0, 0, 1, 0.96))
+    # The overall title sits a fixed distance from the top and tight_layout
+    # (which accounts for a suptitle) keeps the panels clear of it: a top
+    # margin as a fraction of the height (as before) touched the panel
+    # titles in short figures and left the title floating in tall ones.
+    fig.suptitle("Per-op costs (bar: median, dots: runs)", y=1 - 0.08 / height, va="top")
+    return _save(fig, outdir, prefix + "per_op.png")
 
 
 def user_kernel(ctrl, outdir, prefix=""):
@@ -199,9 +224,17 @@ def user_kernel(ctrl, outdir, prefix=""):
     ax.set_yticklabels([r["variant"] for r in rows])
     ax.set_xlabel("CPU seconds per run (median, whole process)")
     ax.set_title("User vs kernel time")
-    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=2, frameon=False)
     ax.grid(axis="x", alpha=0.3)
-    return _save(fig, outdir, prefix + "user_kernel.png")
+    # The legend sits in a band of its own height under the axes, which
+    # the layout keeps clear: anchored at a fraction of the axes' height (as
+    # before) it lay over the x-label in short figures and far below it in
+    # tall ones.
+    handles, texts = ax.get_legend_handles_labels()
+    legend = fig.legend(handles, texts, fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=2,
+                        frameon=False)
+    fig.canvas.draw()
+    band = legend.get_window_extent().height / fig.bbox.height
+    return _save(fig, outdir, prefix + "user_kernel.png", rect=(0, band, 1, 1))
 
 
 def rss(exp, outdir, prefix=""):

@@ -72,7 +72,9 @@ def fmt_num(v):
         return "%.0f" % v
     if a >= 0.001:
         return "%.3g" % v
-    return "%.2e" % v
+    # small values in fixed point too (0.000512, not 5.12e-04): a column
+    # never mixes exponents with plain numbers
+    return "%.*f" % (min(20, 2 - int(math.floor(math.log10(a)))), v)
 
 
 def fmt_level(level):

@@ -13,25 +13,26 @@ struct known {
 	const char *base;
 	enum per per;
 	enum metric_better better;
+	const char *what;          /* in words, for the metric's description */
 };
 
 /* Per op for events that happen several times per op (cycles), per 1K ops
  * for rarer ones (faults, misses), totals for whole-run facts. */
 static const struct known known[] = {
-	{ PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK, "cpu_clock", MS, METRIC_LOWER },
-	{ PERF_TYPE_SOFTWARE, PERF_COUNT_SW_TASK_CLOCK, "task_clock", MS, METRIC_LOWER },
-	{ PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS, "page_faults", PER_KOP, METRIC_LOWER },
-	{ PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS_MIN, "minor_faults", PER_KOP, METRIC_LOWER },
-	{ PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS_MAJ, "major_faults", PER_KOP, METRIC_LOWER },
-	{ PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CONTEXT_SWITCHES, "context_switches", TOTAL, METRIC_NEITHER },
-	{ PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_MIGRATIONS, "cpu_migrations", TOTAL, METRIC_NEITHER },
-	{ PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, "cycles", PER_OP, METRIC_LOWER },
-	{ PERF_TYPE_HARDWARE, PERF_COUNT_HW_INSTRUCTIONS, "instructions", PER_OP, METRIC_LOWER },
-	{ PERF_TYPE_HARDWARE, PERF_COUNT_HW_REF_CPU_CYCLES, "ref_cycles", PER_OP, METRIC_LOWER },
-	{ PERF_TYPE_HARDWARE, PERF_COUNT_HW_BRANCH_INSTRUCTIONS, "branches", PER_OP, METRIC_NEITHER },
-	{ PERF_TYPE_HARDWARE, PERF_COUNT_HW_BRANCH_MISSES, "branch_misses", PER_KOP, METRIC_LOWER },
-	{ PERF_TYPE_HARDWARE, PERF_COUNT_HW_CACHE_REFERENCES, "cache_references", PER_KOP, METRIC_NEITHER },
-	{ PERF_TYPE_HARDWARE, PERF_COUNT_HW_CACHE_MISSES, "cache_misses", PER_KOP, METRIC_LOWER },
+	{ PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK, "cpu_clock", MS, METRIC_LOWER, "CPU time (cpu-clock)" },
+	{ PERF_TYPE_SOFTWARE, PERF_COUNT_SW_TASK_CLOCK, "task_clock", MS, METRIC_LOWER, "CPU time" },
+	{ PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS, "page_faults", PER_KOP, METRIC_LOWER, "page faults" },
+	{ PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS_MIN, "minor_faults", PER_KOP, METRIC_LOWER, "minor page faults" },
+	{ PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS_MAJ, "major_faults", PER_KOP, METRIC_LOWER, "major page faults" },
+	{ PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CONTEXT_SWITCHES, "context_switches", TOTAL, METRIC_NEITHER, "context switches" },
+	{ PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_MIGRATIONS, "cpu_migrations", TOTAL, METRIC_NEITHER, "CPU migrations" },
+	{ PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, "cycles", PER_OP, METRIC_LOWER, "CPU cycles" },
+	{ PERF_TYPE_HARDWARE, PERF_COUNT_HW_INSTRUCTIONS, "instructions", PER_OP, METRIC_LOWER, "instructions" },
+	{ PERF_TYPE_HARDWARE, PERF_COUNT_HW_REF_CPU_CYCLES, "ref_cycles", PER_OP, METRIC_LOWER, "reference cycles" },
+	{ PERF_TYPE_HARDWARE, PERF_COUNT_HW_BRANCH_INSTRUCTIONS, "branches", PER_OP, METRIC_NEITHER, "branches" },
+	{ PERF_TYPE_HARDWARE, PERF_COUNT_HW_BRANCH_MISSES, "branch_misses", PER_KOP, METRIC_LOWER, "branch mispredictions" },
+	{ PERF_TYPE_HARDWARE, PERF_COUNT_HW_CACHE_REFERENCES, "cache_references", PER_KOP, METRIC_NEITHER, "cache references" },
+	{ PERF_TYPE_HARDWARE, PERF_COUNT_HW_CACHE_MISSES, "cache_misses", PER_KOP, METRIC_LOWER, "cache misses" },
 };
 
 static void sanitize(const char *in, char *out, size_t len)
@@ -133,11 +134,41 @@ static enum metric_better better_of(const struct counter_event *e)
 }
 
 /* Add the event's figure (value already divided), or its reason. */
+/* "page faults", "dtlb load misses", "events" (a raw or native event:
+ * the perf event name follows in the description). */
+static void what_of(const struct counter_event *e, char *out, size_t len)
+{
+	char base[40];
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (known[i].type == e->attr.type && known[i].config == e->attr.config) {
+			snprintf(out, len, "%s", known[i].what);
+			return;
+		}
+	if (e->attr.type == PERF_TYPE_HW_CACHE && cache_base(e->attr.config, base, sizeof(base)) == 0) {
+		for (char *p = base; *p; p++)
+			if (*p == '_')
+				*p = ' ';
+		snprintf(out, len, "%s", base);
+		return;
+	}
+	snprintf(out, len, "events");
+}
+
+/* The unit in words: "per 1000 operations" for "/1K ops". */
+static const char *unit_words(const char *unit)
+{
+	return strcmp(unit, "/op") == 0 ? "per operation" : strcmp(unit, "/1K ops") == 0 ? "per 1000 operations"
+	       : strcmp(unit, "ms") == 0 ? "in ms" : "in the run";
+}
+
 static void add_event(struct metrics *m, const struct counter_event *e, const char *name, const char *unit,
 		      const struct counter_reading *r, double value)
 {
-	char desc[128];
-	snprintf(desc, sizeof(desc), "perf event %.60s (%s)%s", e->name, unit,
+	char desc[128], what[48];
+	what_of(e, what, sizeof(what));
+	/* prose, the unit in words and the event as perf names it: report
+	 * titles use it as it is (its unit goes on the axis) */
+	snprintf(desc, sizeof(desc), "%.30s %s (perf event %.32s)%s", what, unit_words(unit), e->name,
 		 better_of(e) == METRIC_NEITHER && e->attr.type == PERF_TYPE_RAW ? "; raw code: direction unknown" : "");
 	if (r->scale == COUNTER_NOT_COUNTED)
 		metrics_unsupported(m, name, unit, better_of(e), desc, reason_of(r));

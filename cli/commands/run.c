@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "counters_stat.h"
 #include "engine.h"
 #include "json.h"
 #include "summary.h"
@@ -40,7 +41,25 @@ static void warn_other_workloads(const char *path, const char *workload)
 			n > 1 ? others[1] : "", n > 2 ? ", " : "", n > 2 ? others[2] : "");
 }
 
-static void usage(FILE *out)
+/* run's own options: -x SEP, perf stat's CSV of the counters. */
+static const struct opt_row run_rows[] = {
+	{ "field-separator", 'x', required_argument, " SEP",
+	  "\nwith --counters: the counters as CSV in perf stat -x SEP's field\n"
+	  "order on stdout, led by the variant; the table goes to stderr" },
+};
+
+static int run_option(void *ctx, int index, const char *value)
+{
+	(void)index;
+	if (!value || !*value) {
+		fprintf(stderr, "harness run: -x needs a separator, e.g. -x , or -x ';'\n");
+		return -1;
+	}
+	*(const char **)ctx = value;
+	return 0;
+}
+
+static void usage(FILE *out, const struct opt_extra *extra)
 {
 	fprintf(out,
 		"usage: harness run WORKLOAD --alloc=A[,B...] [options] [-- WORKLOAD_ARGS...]\n"
@@ -50,7 +69,7 @@ static void usage(FILE *out)
 		"range and the ratio to the first allocator; appends one JSON record per\n"
 		"counted run to the results file.\n\n");
 	fprintf(out, "allocators: %s, or NAME=/path/lib.so\n\n", allocator_names_text());
-	options_usage(out, NULL);
+	options_usage(out, extra);
 	fprintf(out,
 		"\nEXAMPLES\n"
 		"  ./harness run random_mixed --alloc=hakmem\n"
@@ -58,7 +77,9 @@ static void usage(FILE *out)
 		"  ./harness run tiny_hot --alloc=hakmem,mimalloc -- --iterations 1000000\n"
 		"  ./harness run random_mixed --alloc=hakmem --env HAKMEM_THP=1 --json\n"
 		"  ./harness run --cmd 'python3 -c \"print(sum(range(10**7)))\"' --alloc=glibc,hakmem\n"
-		"  ./harness run random_mixed --alloc=mine=/tmp/libmine.so,mimalloc\n");
+		"  ./harness run random_mixed --alloc=mine=/tmp/libmine.so,mimalloc\n"
+		"  ./harness run random_mixed --alloc=hakmem,glibc --runs 3 --counters=task-clock,page-faults,cycles\n"
+		"  ./harness run random_mixed --alloc=hakmem --runs 3 --counters -x ,\n");
 }
 
 static int cmd_run(int argc, char **argv)
@@ -66,14 +87,21 @@ static int cmd_run(int argc, char **argv)
 	struct run_opts o;
 	const char *pos[1];
 	int npos;
+	const char *csv_sep = NULL;
+	struct opt_extra extra = { run_rows, sizeof(run_rows) / sizeof(run_rows[0]), run_option, &csv_sep };
 	options_init(&o);
-	int rc = options_parse(&o, argc, argv, "run", NULL, pos, 1, &npos);
+	int rc = options_parse(&o, argc, argv, "run", &extra, pos, 1, &npos);
 	if (rc == 1) {
-		usage(stdout);
+		usage(stdout, &extra);
 		return 0;
 	}
 	if (rc < 0)
 		return 2;
+	if (csv_sep && (!o.counters || o.json)) {
+		fprintf(stderr, "harness run: -x SEP prints the counters as CSV: add --counters (and drop --json), "
+			"e.g. --counters -x ,\n");
+		return 2;
+	}
 	const char *target = options_target(&o, "run", pos, npos);
 	if (!target)
 		return 2;
@@ -93,10 +121,14 @@ static int cmd_run(int argc, char **argv)
 		warn_other_workloads(o.out_path, target);
 	rc = engine_run(&inv);
 	if (rc >= 0) {
-		if (o.json)
+		if (o.json) {
 			summary_json(&inv, stdout);
-		else
+		} else if (csv_sep) {     /* stdout: only the CSV, as perf stat -x writes it */
+			summary_print(&inv, stderr);
+			counters_stat_print(&inv, csv_sep, stdout);
+		} else {
 			summary_print(&inv, stdout);
+		}
 	}
 	invocation_free(&inv);
 	variants_free(inv.variants, inv.n_variants);

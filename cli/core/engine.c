@@ -702,6 +702,8 @@ static void record_run(struct run *run, int round_pos, bool warmup, int out_fd, 
 		if (run->attached[c] && collectors[c]->finish)
 			collectors[c]->finish(run->states[c], &run->ctx, &rec, &s->metrics);
 	record_end(&rec, &s->metrics);
+	if (run->inv->opts->counters)     /* the summary's perf stat block shows what was recorded */
+		counters_samples_from_record(rec.s, &s->metrics, &s->counters);
 	if ((!warmup || !r->ok) && record_append(out_fd, &rec) < 0) {
 		fprintf(stderr, "harness: could not append to %s: %s\n", run->inv->out_path, strerror(errno));
 		if (!run->inv->unwritten++)

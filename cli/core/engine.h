@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdbool.h>
 
+#include "counters_stat.h"
 #include "metrics.h"
 #include "options.h"
 #include "variant.h"
@@ -24,6 +25,7 @@ struct run_summary {
 	double user_s, sys_s, maxrss_kb, minflt, majflt, nvcsw, nivcsw;
 	char output_digest[80];    /* the workload's "output_digest", "" when none */
 	struct metrics metrics;
+	struct counter_samples counters;   /* --counters: the record's readings (counters_stat.h) */
 };
 
 struct invocation {

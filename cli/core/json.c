@@ -165,3 +165,23 @@ const char *jv_as_str(const struct jv *v)
 {
 	return v ? json_string_value((const json_t *)v) : NULL;
 }
+
+/* jansson (>= 2.8) iterates an object in insertion order, which is the
+ * order the record was written in. */
+const char *jv_key_at(const struct jv *obj, size_t i, const struct jv **val)
+{
+	const json_t *o = (const json_t *)obj;
+	const char *key;
+	json_t *v;
+	size_t k = 0;
+	if (!o || !json_is_object(o))
+		return NULL;
+	json_object_foreach((json_t *)o, key, v) {
+		if (k++ == i) {
+			if (val)
+				*val = (const struct jv *)v;
+			return key;
+		}
+	}
+	return NULL;
+}

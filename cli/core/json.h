@@ -66,6 +66,9 @@ size_t jv_len(const struct jv *arr);                /* 0 unless an array */
 const struct jv *jv_at(const struct jv *arr, size_t i);
 double jv_as_num(const struct jv *v, double def);
 const char *jv_as_str(const struct jv *v);          /* NULL unless a string */
+/* The i-th member of an object, in the order it was written: its key (and
+ * *val), or NULL past the end or when obj is not an object. */
+const char *jv_key_at(const struct jv *obj, size_t i, const struct jv **val);
 
 /* Copy a parsed value into the value being written (a sub-tree of a
  * workload's result or an allocator's statistics). */

@@ -271,8 +271,13 @@ static struct option *long_options(const struct opt_extra *extra, char *shorts, 
 		return NULL;
 	for (int i = 0; i < N_SHARED; i++)
 		lo[k++] = (struct option){ shared_rows[i].name, shared_rows[i].has_arg, NULL, O_ALLOC + i };
-	for (int i = 0; i < ne; i++)
+	for (int i = 0; i < ne; i++) {
 		lo[k++] = (struct option){ extra->rows[i].name, extra->rows[i].has_arg, NULL, O_EXTRA + i };
+		char sh = extra->rows[i].shortname;     /* a command's -x: the letter, ':' for a value */
+		size_t used = strlen(shorts);
+		if (sh && used + 3 < slen)
+			snprintf(shorts + used, slen - used, "%c%s", sh, extra->rows[i].has_arg == required_argument ? ":" : "");
+	}
 	lo[k++] = (struct option){ "help", no_argument, NULL, 'h' };
 	return lo;
 }
@@ -285,8 +290,11 @@ static int handle(struct run_opts *o, const char *sub, const struct opt_extra *e
 		return 1;
 	if (key == 'q')
 		key = O_QUIET;
+	for (int i = 0; extra && key > 0 && key < O_ALLOC && key != '?' && key != ':' && i < extra->n; i++)
+		if (extra->rows[i].shortname == key)
+			key = O_EXTRA + i;      /* a command's short option: as its long form */
 	if (key == '?' || key == ':') {
-		if (optopt && optopt < O_ALLOC)
+		if (key == '?' && optopt && optopt < O_ALLOC)
 			return bad(sub, "unknown option '-%s'%s", (char[]){ (char)optopt, 0 }, "");
 		if (key == ':' || (optopt >= O_ALLOC))
 			return bad(sub, "%s needs a value%s", bad_arg, "");

@@ -5,8 +5,10 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "counters_stat.h"
 #include "summary.h"
 
 /* ------------------------------------------------------------ field getters */
@@ -222,28 +224,57 @@ static void print_variant(const struct invocation *inv, int v, int width, double
 			first_error(inv, v));
 }
 
+/* Decimals for a row of figures: fixed-point, never an exponent (no
+ * "1.664e+04" beside "2"), the same for every variant of one metric so the
+ * points line up, enough for three significant digits of its smallest
+ * non-zero value (at most 6). */
+static int row_decimals(const double *x, int n)
+{
+	double smallest = INFINITY;
+	for (int i = 0; i < n; i++)
+		if (!isnan(x[i]) && x[i] != 0 && fabs(x[i]) < smallest)
+			smallest = fabs(x[i]);
+	if (isinf(smallest) || smallest >= 100)
+		return smallest >= 1000 || isinf(smallest) ? 0 : 1;
+	int d = 2 - (int)floor(log10(smallest));
+	return d < 0 ? 0 : d > 6 ? 6 : d;
+}
+
 /* One metric's row: the median per variant, then its unit or the reason. */
 static void print_metric(const struct invocation *inv, const char *name, int mw, FILE *out)
 {
 	const char *unit = "", *unsupported = NULL;
-	fprintf(out, "  %-*s", mw, name);
-	for (int v = 0; v < inv->n_variants; v++) {
+	int nv = inv->n_variants;
+	double *med = calloc((size_t)(nv ? nv : 1), sizeof(*med));
+	bool *na = calloc((size_t)(nv ? nv : 1), sizeof(*na));
+	if (!med || !na) {
+		free(med);
+		free(na);
+		return;
+	}
+	for (int v = 0; v < nv; v++) {
 		const struct metric *m = metric_sample(inv, v, name);
-		double med, lo, hi;
-		variant_stat(inv, v, get_metric, name, &med, &lo, &hi);
-		if (m && m->status[0] && isnan(med)) {
+		double lo, hi;
+		variant_stat(inv, v, get_metric, name, &med[v], &lo, &hi);
+		na[v] = m && m->status[0] && isnan(med[v]);
+		if (na[v])
 			unsupported = m->status;
-			fprintf(out, "  %16s", "n/a");
-			continue;
-		}
-		if (m)
+		else if (m)
 			unit = m->unit;
-		if (isnan(med))
+	}
+	int dec = row_decimals(med, nv);
+	fprintf(out, "  %-*s", mw, name);
+	for (int v = 0; v < nv; v++) {
+		if (na[v])
+			fprintf(out, "  %16s", "n/a");
+		else if (isnan(med[v]))
 			fprintf(out, "  %16s", "-");
 		else
-			fprintf(out, "  %16.4g", med);
+			fprintf(out, "  %16.*f", dec, med[v]);
 	}
 	fprintf(out, "  %s\n", unsupported ? unsupported : unit);
+	free(med);
+	free(na);
 }
 
 static void print_metrics(const struct invocation *inv, FILE *out)
@@ -291,6 +322,8 @@ void summary_print(const struct invocation *inv, FILE *out)
 			inv->variants[0].label, has_ops ? "higher" : "lower");
 	summary_print_floor(inv, out);
 	print_metrics(inv, out);
+	if (o->counters)
+		counters_stat_print(inv, NULL, out);
 	fprintf(out, "\n  results appended to %s\n", inv->out_path);
 }
 

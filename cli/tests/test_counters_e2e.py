@@ -67,6 +67,58 @@ class Counters(unittest.TestCase):
             self.assertIn("no hardware PMU", r["metrics"]["cycles_per_op"]["status"])
             self.assertIn("not supported", r["metrics"]["ipc"]["status"])
 
+    def test_perf_stat_block_and_csv(self):
+        """The summary's perf stat block, and -x SEP: CSV lines only on stdout,
+        in perf stat -x's field order, agreeing with the records."""
+        args = ("run", "tiny_hot", "--alloc=glibc", "--runs", "2", "--warmup", "0", "--quiet", "--out", self.out,
+                "--counters=task-clock,page-faults,cycles")
+        p = self.run_ok(*args, "--", "--iterations", "10000")
+        self.assertIn("Performance counter stats for 'tiny_hot' (glibc, 2 runs):", p.stdout)
+        self.assertRegex(p.stdout, r"msec task-clock +# +[0-9.]+ CPUs utilized +\( \+- *[0-9.]+% \)")
+        if not have_cpu_pmu():
+            self.assertRegex(p.stdout, r"<not supported> +cycles +# no hardware PMU on this machine")
+        os.unlink(self.out)
+        p = self.run_ok(*args, "-x", ";", "--", "--iterations", "10000")
+        lines = p.stdout.strip().split("\n")
+        self.assertIn("Performance counter stats", p.stderr)     # the table went to stderr
+        rows = {f[3]: f for f in (line.split(";") for line in lines) if f[3]}
+        for f in rows.values():
+            self.assertEqual(len(f), 9, f)      # variant, value, unit, event, variance, run time, %, metric, unit
+            self.assertEqual(f[0], "glibc")
+        self.assertEqual(rows["task-clock"][2], "msec")
+        self.assertEqual(rows["task-clock"][8], "CPUs utilized")
+        recs = records(self.out)
+        mean_faults = sum(r["counters"]["events"]["page-faults"]["value"] for r in recs) / len(recs)
+        self.assertEqual(int(rows["page-faults"][1]), round(mean_faults))
+        self.assertRegex(rows["page-faults"][4], r"^[0-9]+\.[0-9]{2}%$")
+        if not have_cpu_pmu():
+            self.assertEqual(rows["cycles"][1], "<not supported>")
+            self.assertIn("no hardware PMU", rows["cycles"][8])
+        p = harness("run", "tiny_hot", "--alloc=glibc", "--runs", "1", "--out", self.out, "-x", ",")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("add --counters", p.stderr)
+        p = harness("run", "tiny_hot", "--alloc=glibc", "--runs", "1", "--out", self.out, "--counters", "-x")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("-x needs a value", p.stderr)
+
+    def test_metric_table_numbers_are_fixed_point_per_row(self):
+        """One number format per row of the metrics table: no exponent
+        (page-faults of a 64 MiB bytearray, ~16,000, once printed as
+        1.6e+04 beside integers), and one count of decimals per metric."""
+        cmd = "/usr/bin/python3 -c 'b = bytearray(64 << 20)'"
+        p = self.run_ok("run", "--cmd", cmd, "--alloc=glibc,hakmem", "--runs", "1", "--warmup", "0", "--quiet",
+                        "--out", self.out, "--counters=page-faults,context-switches,task-clock")
+        table = p.stdout.split("metric (median)", 1)[1].split("Performance counter stats", 1)[0]
+        rows = [ln.split() for ln in table.strip().split("\n")[1:] if ln.strip()]
+        self.assertTrue(any(r[0] == "page_faults" for r in rows), table)
+        for r in rows:
+            nums = [x for x in r[1:3] if x not in ("n/a", "-")]
+            for x in nums:
+                self.assertRegex(x, r"^-?[0-9]+(\.[0-9]+)?$", table)
+            self.assertEqual(len({len(x.partition(".")[2]) for x in nums}), 1 if nums else 0, r)
+        faults = [r for r in rows if r[0] == "page_faults"][0]
+        self.assertGreater(float(faults[1]), 10000)
+
     def test_default_set(self):
         (r,) = self.tiny_hot("--counters")
         ev = r["counters"]["events"]

@@ -193,6 +193,12 @@ static void metrics_from_readings(void)
 	CHECK("user-only ipc", (x = metrics_find(&m, "ipc_user")) && !x->status[0] && x->value == 3);
 	CHECK("raw event named after itself", (x = metrics_find(&m, "r003c_per_kop")) && x->value == 0.042);
 	CHECK("context switches are a total", (x = metrics_find(&m, "context_switches")) && x->value == 3);
+	/* descriptions in prose (report titles use them; the unit is on the axis) */
+	CHECK("page faults described in words",
+	      (x = metrics_find(&m, "page_faults_per_kop")) &&
+	      strcmp(x->desc, "page faults per 1000 operations (perf event page-faults)") == 0);
+	CHECK("cache event described in words", (x = metrics_find(&m, "dtlb_load_misses_per_kop")) &&
+	      strcmp(x->desc, "dtlb load misses per 1000 operations (perf event dTLB-load-misses)") == 0);
 
 	memset(&m, 0, sizeof(m));
 	counters_add_metrics(&set, r, 0, &m);

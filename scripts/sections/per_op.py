@@ -12,9 +12,10 @@ def per_op(ctx):
     L = [ctx.h(2, "Per-op costs"), ""]
     panels = plots.per_op_panels(exp)
     if panels:
-        rows = [[v.label] + [fmt_num(stats.median(d[v.label])) if d.get(v.label) else "n/a" for _, d in panels]
+        rows = [[v.label] + [fmt_num(stats.median(p.data[v.label])) if p.data.get(v.label) else "n/a"
+                             for p in panels]
                 for v in exp.variants]
-        L.append(md_table(["variant"] + [t for t, _ in panels], rows))
+        L.append(md_table(["variant"] + ["%s, %s" % (p.title, p.unit) for p in panels], rows))
         L.append("")
     for name in (records.THROUGHPUT, records.TIMED_S):
         if name not in exp.figures:

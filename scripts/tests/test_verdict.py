@@ -211,5 +211,15 @@ class AACalibration(unittest.TestCase):
         self.assertLessEqual(int(m.group(1)), 1)
 
 
+
+class NumberFormat(unittest.TestCase):
+    def test_fmt_num_never_uses_an_exponent(self):
+        """Table columns hold figures of every size: none may switch to
+        exponent notation (0.000512 was printed 5.12e-04 beside 0.0913)."""
+        for v in (0.000512, 1.2345e-06, 1e-12, -0.0005, 0.0913, 2, 123.4, 16640, 3.2e7, 4.5e9):
+            self.assertNotRegex(verdict.fmt_num(v), r"[0-9]e[-+]", v)
+        self.assertEqual(verdict.fmt_num(0.000512), "0.000512")
+        self.assertEqual(verdict.fmt_num(-0.0005), "-0.000500")
+
 if __name__ == "__main__":
     unittest.main()
