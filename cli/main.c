@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "interrupt.h"
 #include "record.h"
 
 static void usage(FILE *out)
@@ -34,5 +35,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "harness: unknown subcommand '%s' (see `harness --help`)\n", argv[1]);
 		return 2;
 	}
-	return c->main(argc - 1, argv + 1);
+	int rc = c->main(argc - 1, argv + 1);
+	if (interrupt_signal())      /* came after the last wait that looks: still an interruption */
+		interrupt_exit();
+	return rc;
 }

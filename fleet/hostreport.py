@@ -34,6 +34,10 @@ import os
 import sys
 import warnings
 
+# The output-path check shared with the report scripts (scripts/outpaths.py).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts"))
+import outpaths  # noqa: E402
+
 HIGHER, LOWER = "higher", "lower"
 
 
@@ -413,18 +417,25 @@ def main(argv):
     p.add_argument("--baseline", help="variant to compare against (default: the first)")
     try:
         o = p.parse_args(argv)
+        bad_out = o.out and outpaths.out_dir_problem(o.out)     # before any work
+        if bad_out:
+            raise ReportError("--out: %s (choose another directory)" % bad_out)
         path, recs, skipped = load(o.input)
         md, summary, results = build(path, recs, skipped, o.baseline)
     except ReportError as e:
         print("fleet report: %s" % e, file=sys.stderr)
         return 2
     out = o.out or os.path.join(os.path.dirname(os.path.abspath(path)), "report")
-    os.makedirs(out, exist_ok=True)
-    png = plot(results, os.path.join(out, "ratios.png"))
-    if png:
-        md.append("![ratio per host](ratios.png)\n")
-    with open(os.path.join(out, "REPORT.md"), "w") as f:
-        f.write("\n".join(md) + "\n")
+    try:
+        os.makedirs(out, exist_ok=True)
+        png = plot(results, os.path.join(out, "ratios.png"))
+        if png:
+            md.append("![ratio per host](ratios.png)\n")
+        with open(os.path.join(out, "REPORT.md"), "w") as f:
+            f.write("\n".join(md) + "\n")
+    except OSError as e:      # a read-only or full file system: one line
+        print("fleet report: cannot write the report in %s: %s" % (out, e.strerror or e), file=sys.stderr)
+        return 2
     print("\n".join(summary))
     for line in skipped:
         print("skipped: " + line)

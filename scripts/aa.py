@@ -25,7 +25,11 @@ rate with its Clopper-Pearson 95% CI, next to the 5% the test allows.
 
 import argparse
 import os
+import signal
 import sys
+
+if __name__ == "__main__":      # Ctrl-C ends it quietly, even while importing: no traceback
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 

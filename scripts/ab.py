@@ -14,7 +14,11 @@ experiment; print the observed false-claim rate instead (aa.py).
 
 import argparse
 import os
+import signal
 import sys
+
+if __name__ == "__main__":      # Ctrl-C ends it quietly, even while importing: no traceback
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 

@@ -16,13 +16,18 @@ import argparse
 import datetime
 import os
 import re
+import signal
 import sys
+
+if __name__ == "__main__":      # Ctrl-C ends it quietly, even while importing: no traceback
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import analysis  # noqa: E402
 import htmlout  # noqa: E402
+import outpaths  # noqa: E402
 import plots  # noqa: E402
 import verdict  # noqa: E402
 from sections import (conclusion, controllability, discoveries, matrix, memory, per_op, questions,  # noqa: E402
@@ -113,6 +118,10 @@ def main(argv=None):
     verdict.add_options(ap)
     ap.add_argument("--no-html", action="store_true", help="do not write REPORT.html")
     a = ap.parse_args(argv)
+    bad_out = a.out and outpaths.out_dir_problem(a.out)    # before any work
+    if bad_out:
+        print("report: --out: %s (choose another directory)" % bad_out, file=sys.stderr)
+        return 2
     if not os.path.isfile(a.results):
         print("report: cannot read '%s': no such file (give a results/*.jsonl file)" % a.results, file=sys.stderr)
         return 2
@@ -122,7 +131,11 @@ def main(argv=None):
     wl = first.get("workload", "results") if len(an.workloads) == 1 else "multi"
     name = a.name or "%s-%s" % (wl, first.get("experiment", "run"))
     outdir = a.out or os.path.join(SOURCE_DIR, "reports", "%s-%s" % (datetime.date.today().isoformat(), name))
-    build(an, outdir, name, a.results, html=not a.no_html)
+    try:
+        build(an, outdir, name, a.results, html=not a.no_html)
+    except OSError as e:      # the disk filled up, the directory went away: one line
+        print("report: cannot write the report in %s: %s" % (outdir, e.strerror or e), file=sys.stderr)
+        return 2
     print("report: wrote %s" % os.path.join(outdir, "REPORT.md"))
     return 0
 

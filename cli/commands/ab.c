@@ -326,6 +326,8 @@ static int cmd_ab(int argc, char **argv)
 		return 2;
 	rc = engine_run(&inv);
 	int status = rc < 0 ? 2 : rc;
+	if (inv.stopped)
+		rc = -2;                               /* a failure in the first round: nothing to compare */
 	if (rc >= 0)
 		summary_print_floor(&inv, stdout);     /* with --floor: alloc ns/op */
 	if (rc >= 0 && verdicts(&inv, &a) != 0)

@@ -22,7 +22,9 @@
 
 #include "commands.h"
 #include "engine.h"
+#include "interrupt.h"
 #include "knobs.h"
+#include "outpaths.h"
 #include "scripts.h"
 #include "calibration.h"
 #include "variant.h"
@@ -224,7 +226,9 @@ static void cachegrind_pass(const struct invocation *inv, char *ids, size_t idle
 	sim.out_path[0] = '\0';
 	fprintf(stderr, "harness analyze: instruction split: %d variants x 1 run under valgrind "
 		"(--no-cachegrind skips this)\n", inv->n_variants);
+	interrupt_stage("the cachegrind pass");
 	int src = engine_run(&sim);
+	interrupt_stage(NULL);
 	if (src < 0 || !sim.id[0])
 		fprintf(stderr, "harness analyze: warning: the cachegrind pass failed; the report has no "
 			"instruction split\n");
@@ -282,12 +286,28 @@ static void measure_all(struct run_opts *o)
 	o->shuffle = true;
 }
 
+/* Where the records and the report go, checked before the calibration and
+ * the runs: a bad path found at the end would waste the whole experiment. */
+static int check_outputs(const struct run_opts *o, const struct analyze_args *a)
+{
+	char err[512];
+	if (o->out_path && outpath_check_file(o->out_path, err, sizeof(err)) < 0) {
+		fprintf(stderr, "harness analyze: --out: %s (choose another file)\n", err);
+		return -1;
+	}
+	if (a->report_dir && outpath_check_dir(a->report_dir, err, sizeof(err)) < 0) {
+		fprintf(stderr, "harness analyze: --report-dir: %s (choose another directory)\n", err);
+		return -1;
+	}
+	return 0;
+}
+
 static int run_analysis(struct run_opts *o, const char *target, const struct analyze_args *a)
 {
 	const struct allocator_row *row = subject_row(o);
 	struct vary axes[AXES_MAX];
 	int na;
-	if (check_opts(o, row) < 0 || (na = load_axes(row, axes)) < 0)
+	if (check_opts(o, row) < 0 || check_outputs(o, a) < 0 || (na = load_axes(row, axes)) < 0)
 		return 2;
 	struct invocation inv = { .opts = o, .experiment = "analyze", .name = target };
 	if (subject_variants(o, row, axes, na, a, &inv.variants, &inv.n_variants) < 0)
@@ -302,6 +322,8 @@ static int run_analysis(struct run_opts *o, const char *target, const struct ana
 				"\"not measurable here\"\n");
 	announce(&inv, axes, na);
 	int rc = engine_run(&inv), status = rc < 0 ? 2 : rc;
+	if (inv.stopped)
+		rc = -1;             /* a failure in the first round (said): no pass, no report */
 	char ids[140];
 	snprintf(ids, sizeof(ids), "%s", inv.id);
 	if (rc >= 0 && a->cachegrind && !(o->engine && strcmp(o->engine, "cachegrind") == 0))

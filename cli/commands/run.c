@@ -120,7 +120,7 @@ static int cmd_run(int argc, char **argv)
 	if (!o.cmd)
 		warn_other_workloads(o.out_path, target);
 	rc = engine_run(&inv);
-	if (rc >= 0) {
+	if (rc >= 0 && !inv.stopped) {     /* stopped: the engine said why */
 		if (o.json) {
 			summary_json(&inv, stdout);
 		} else if (csv_sep) {     /* stdout: only the CSV, as perf stat -x writes it */

@@ -21,6 +21,7 @@
 
 #include "commands.h"
 #include "engine.h"
+#include "interrupt.h"
 #include "json.h"
 #include "paths.h"
 #include "summary.h"
@@ -101,6 +102,8 @@ static void check_digests(const struct invocation *inv, struct wl_outcome *wo)
 	}
 }
 
+/* 0, 1 when the engine stopped at a failure in the first round, -1 on a
+ * setup error. */
 static int run_workload(const struct run_opts *base, const struct workload *w, const char *out_path,
 			char *inv_id, size_t id_len, struct wl_outcome *wo)
 {
@@ -119,13 +122,17 @@ static int run_workload(const struct run_opts *base, const struct workload *w, c
 	snprintf(inv.out_path, sizeof(inv.out_path), "%s", out_path);
 	if (variants_from_opts(&o, false, &inv.variants, &inv.n_variants) < 0)
 		return -1;
+	static char stage[160];      /* what an interruption reports */
+	snprintf(stage, sizeof(stage), "the suite's workload %s", w->name);
+	interrupt_stage(stage);
 	if (!o.quiet)
 		fprintf(stderr, "suite: %s (%d variant%s x %d run%s)\n", w->name, inv.n_variants,
 			inv.n_variants == 1 ? "" : "s", o.runs, o.runs == 1 ? "" : "s");
 	int rc = engine_run(&inv);
-	if (rc < 0) {
+	if (rc < 0 || inv.stopped) {       /* stopped: a first-round failure, said by the engine */
+		invocation_free(&inv);
 		variants_free(inv.variants, inv.n_variants);
-		return -1;
+		return rc < 0 ? -1 : 1;
 	}
 	if (!inv_id[0])
 		snprintf(inv_id, id_len, "%s", inv.id);   /* the first invocation names the suite */
@@ -359,15 +366,18 @@ static int workload_list(const char **pos, int npos, const struct workload **lis
 	return nw;
 }
 
-/* Every workload in turn; the exit status (2 stops at a setup error). */
+/* Every workload in turn; the exit status (2 stops at a setup error, 1 at
+ * a failure in a workload's first round unless -i: the table then covers
+ * the workloads before it). */
 static int run_all(const struct run_opts *o, const struct workload **list, int nw, const char *out_path,
 		   struct wl_outcome *wo, int *done)
 {
 	char inv_id[64] = "";
 	int status = 0;
 	for (*done = 0; *done < nw; (*done)++) {
-		if (run_workload(o, list[*done], out_path, inv_id, sizeof(inv_id), &wo[*done]) < 0) {
-			status = 2;              /* a setup error (message printed): stop */
+		int rc = run_workload(o, list[*done], out_path, inv_id, sizeof(inv_id), &wo[*done]);
+		if (rc != 0) {
+			status = rc < 0 ? 2 : 1; /* a setup error, or a first-round failure (message printed): stop */
 			break;
 		}
 		if (wo[*done].failed_runs || wo[*done].digest_mismatch)

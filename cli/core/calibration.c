@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "interrupt.h"
 #include "paths.h"
 
 #define CALIBRATION_MAX_BYTES (1 << 20)
@@ -139,12 +140,14 @@ static char *run_program(const char *prog, int trials)
 		_exit(127);
 	}
 	int st;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR) {
-			fprintf(stderr, "harness calibrate: waiting for %s: %s\n", prog, strerror(errno));
-			close(fd);
-			return NULL;
-		}
+	interrupt_arm();
+	if (interrupt_waitpid(pid, &st) < 0) {
+		fprintf(stderr, "harness calibrate: waiting for %s: %s\n", prog, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (interrupt_signal())
+		interrupt_exit();
 	char *text = NULL;
 	if (WIFSIGNALED(st))
 		fprintf(stderr, "harness calibrate: %s was killed by signal %d\n", prog, WTERMSIG(st));

@@ -52,6 +52,7 @@
 #include "collector.h"
 #include "fileio.h"
 #include "hostinfo.h"
+#include "interrupt.h"
 #include "paths.h"
 #include "record.h"
 #include "workloads.h"
@@ -59,6 +60,10 @@
 #define N_COLLECTORS collector_count
 #define MAX_COLLECTORS 16
 #define collectors collector_list
+/* How much of the workload's stderr each record keeps ("stderr_head"). */
+#define STDERR_HEAD_MAX 4096
+/* How many of its lines a failed run shows on the terminal. */
+#define STDERR_SHOW_LINES 20
 
 static double now_s(void)
 {
@@ -256,6 +261,7 @@ static void child_main(struct child_io *io, struct exec_spec *x, const char *stu
 
 struct run_outcome {
 	bool started, ok, timed_out;
+	int interrupted;             /* the signal that made the harness kill the run, or 0 */
 	int exit_code, signal;
 	double wall_s;
 	struct rusage ru;
@@ -263,6 +269,8 @@ struct run_outcome {
 	char malloc_from[PATH_MAX];
 	bool preload_verified;
 	char *stdout_text, *stderr_text;
+	char *stderr_head;           /* the first STDERR_HEAD_MAX bytes, kept in the record */
+	size_t stderr_bytes;         /* the whole stderr's size */
 	char digest[80];             /* the record's output_digest, "" when none */
 	struct jv *result;
 };
@@ -353,6 +361,12 @@ static void wait_child(const struct invocation *inv, struct run_ctx *ctx, void *
 			r->timed_out = true;
 			break;
 		}
+		if (interrupt_signal()) {      /* Ctrl-C, SIGTERM, SIGHUP: the whole run goes */
+			kill(-pgid, SIGKILL);
+			kill(ctx->pid, SIGKILL);
+			r->interrupted = interrupt_signal();
+			break;
+		}
 		if (stderr_tty && now >= next_progress) {
 			fprintf(stderr, "\r  %-64.64s %7.1f s ", progress_label, now - t0);
 			next_progress = now + 0.5;
@@ -362,11 +376,12 @@ static void wait_child(const struct invocation *inv, struct run_ctx *ctx, void *
 		if (o->timeout_s > 0 && t0 + o->timeout_s < wake)
 			wake = t0 + o->timeout_s;
 		int ms = isinf(wake) ? 1000 : (int)((wake - now) * 1000.0) + 1;
-		/* p[0]: the exit (pidfd), p[1]: the exec (release pipe) */
-		struct pollfd p[2] = { { .fd = pidfd, .events = POLLIN }, { .fd = *release_wr, .events = 0 } };
+		/* p[0]: the exit (pidfd), p[1]: the exec (release pipe), p[2]: a signal */
+		struct pollfd p[3] = { { .fd = pidfd, .events = POLLIN }, { .fd = *release_wr, .events = 0 },
+				       { .fd = interrupt_fd(), .events = POLLIN } };
 		if (pidfd < 0 && ms > 5)
 			ms = 5;             /* no pidfd (old kernel): poll waitid below */
-		int n = poll(p, 2, ms);
+		int n = poll(p, 3, ms);
 		if (n > 0)
 			note_exec(&p[1], release_wr, states, ctx);
 		if (pidfd >= 0 && n > 0 && p[0].revents)
@@ -395,7 +410,9 @@ static void exit_error(const struct run_opts *o, const struct run_outcome *r, co
 		       char *out, size_t n)
 {
 	out[0] = '\0';
-	if (r->timed_out)
+	if (r->interrupted)
+		snprintf(out, n, "interrupted by SIG%s: the harness killed the run", sigabbrev_np(r->interrupted));
+	else if (r->timed_out)
 		snprintf(out, n, "timed out after %.0f s and was killed (raise --timeout)", o->timeout_s);
 	else if (r->signal)
 		snprintf(out, n, "killed by signal %d (%s)%s%s", r->signal, strsignal(r->signal),
@@ -690,9 +707,11 @@ static void record_run(struct run *run, int round_pos, bool warmup, int out_fd, 
 		.inv = run->inv, .variant = run->v, .run_index = run->ctx.run_index, .round_position = round_pos,
 		.warmup = warmup, .ok = r->ok, .error = r->error[0] ? r->error : NULL,
 		.started = r->started, .exit_code = r->exit_code, .signal = r->signal, .timed_out = r->timed_out,
+		.interrupted = r->interrupted != 0,
 		.malloc_from = r->malloc_from, .preload_verified = r->preload_verified,
 		.wall_s = r->wall_s, .ru = &r->ru, .result = r->result,
 		.output_digest = r->digest[0] ? r->digest : NULL,
+		.stderr_head = r->stderr_head, .stderr_bytes = r->stderr_bytes,
 	};
 	struct jbuf rec;
 	jb_init(&rec);
@@ -712,7 +731,33 @@ static void record_run(struct run *run, int round_pos, bool warmup, int out_fd, 
 	jb_free(&rec);
 }
 
-static void run_one(struct invocation *inv, void **states, int vi, int run_index, int round_pos,
+/* Under a failed run's one-line error (which quotes stderr's last line):
+ * the start of the workload's stderr, when it said more than that line -
+ * a usage text, a sanitizer's report.  The record keeps the first
+ * STDERR_HEAD_MAX bytes; the terminal gets the first lines. */
+static void show_stderr(const struct run_outcome *r)
+{
+	const char *h = r->stderr_head;
+	int lines = 0;
+	for (const char *p = h; p && *p; p++)
+		lines += *p == '\n' || (p[1] == '\0');
+	char only[200];
+	last_line(h, only, sizeof(only));
+	if (lines == 0 || (lines == 1 && strstr(r->error, only)))
+		return;      /* nothing, or just the line the error quotes */
+	fprintf(stderr, "  the workload's stderr (%zu bytes%s):\n", r->stderr_bytes,
+		r->stderr_bytes > STDERR_HEAD_MAX ? "; the record's \"stderr_head\" keeps the first 4 KiB" : "");
+	for (int i = 0; *h && i < STDERR_SHOW_LINES; i++) {
+		size_t n = strcspn(h, "\n");
+		fprintf(stderr, "  | %.*s\n", (int)n, h);
+		h += n + (h[n] == '\n');
+	}
+	if (*h)
+		fprintf(stderr, "  | ... (more in the record's \"stderr_head\")\n");
+}
+
+/* One run, recorded; false when it failed. */
+static bool run_one(struct invocation *inv, void **states, int vi, int run_index, int round_pos,
 		    bool warmup, int out_fd)
 {
 	struct run *run = calloc(1, sizeof(*run));
@@ -734,14 +779,18 @@ static void run_one(struct invocation *inv, void **states, int vi, int run_index
 		snprintf(run->r.error, sizeof(run->r.error), "%.255s", run->err);
 		abort_collectors(run);
 	}
+	if (run->io.err >= 0)        /* also when the stub failed: its message is there */
+		run->r.stderr_head = read_fd_head(run->io.err, STDERR_HEAD_MAX, &run->r.stderr_bytes);
 	run->ctx.ok = run->r.ok;
 	run->ctx.wall_s = run->r.wall_s;
 	run->ctx.result = run->r.result;
 	run->ctx.ops = run->r.result ? jv_num(run->r.result, "ops", 0) : 0;
 	record_run(run, round_pos, warmup, out_fd, s);
-	if (!run->r.ok)
+	if (!run->r.ok && !run->r.interrupted) {   /* an interruption is said once, at the exit */
 		fprintf(stderr, "harness: %s%s run %d of %s failed: %s\n", warmup ? "warm-up " : "",
 			inv->name, run_index + 1, run->v->label, run->r.error);
+		show_stderr(&run->r);
+	}
 	if (!warmup) {
 		keep_summary(run, vi, s);
 		inv->runs[inv->n_runs++] = *s;
@@ -749,10 +798,13 @@ static void run_one(struct invocation *inv, void **states, int vi, int run_index
 	jv_free(run->r.result);
 	free(run->r.stdout_text);
 	free(run->r.stderr_text);
+	free(run->r.stderr_head);
 	close_io(&run->io);
 	exec_spec_free(&run->x);
+	bool ok = run->r.ok || run->r.interrupted;   /* an interrupted run is no failure to stop at */
 	free(run);
 	free(s);
+	return ok;
 }
 
 /* ==================================================================
@@ -784,6 +836,18 @@ static void shuffle(int *order, int n, unsigned *seed)
 	}
 }
 
+/* Fail fast (as hyperfine does): the first round runs every variant once
+ * with the same command and environment as every later round, so a
+ * failure there - a usage error of the workload, a library that does not
+ * provide malloc - would only repeat.  Said once, instead of once per run. */
+static void stop_at_first_failure(struct invocation *inv)
+{
+	inv->stopped = true;
+	fprintf(stderr, "harness: stopped at this failure in the first round: it would repeat in every run "
+		"(fix it, or give -i/--ignore-failure to run them all anyway); the failed run is recorded in %s\n",
+		inv->out_path);
+}
+
 /* Every round: each variant once, in order or shuffled. */
 static int run_rounds(struct invocation *inv, void **states, int fd)
 {
@@ -792,17 +856,25 @@ static int run_rounds(struct invocation *inv, void **states, int fd)
 	unsigned seed = o->seed;
 	if (!order)
 		return -1;
-	for (int round = 0; round < o->warmup + o->runs; round++) {
+	int done = 0, total = o->runs * inv->n_variants;
+	for (int round = 0; round < o->warmup + o->runs && !interrupt_signal(); round++) {
 		bool warmup = round < o->warmup;
 		for (int i = 0; i < inv->n_variants; i++)
 			order[i] = i;
 		if (o->shuffle)
 			shuffle(order, inv->n_variants, &seed);
-		for (int i = 0; i < inv->n_variants; i++) {
+		for (int i = 0; i < inv->n_variants && !interrupt_signal(); i++) {
 			snprintf(progress_label, sizeof(progress_label), "%s %d/%d  %s",
 				 warmup ? "warm-up" : "run", warmup ? round + 1 : round - o->warmup + 1,
 				 warmup ? o->warmup : o->runs, inv->variants[order[i]].label);
-			run_one(inv, states, order[i], warmup ? round : round - o->warmup, i, warmup, fd);
+			bool ok = run_one(inv, states, order[i], warmup ? round : round - o->warmup, i, warmup, fd);
+			if (!warmup && !interrupt_signal())
+				interrupt_progress(inv->out_path, ++done, total);
+			if (!ok && round == 0 && !o->ignore_failure) {
+				stop_at_first_failure(inv);
+				free(order);
+				return 0;
+			}
 		}
 	}
 	free(order);
@@ -840,6 +912,11 @@ int engine_run(struct invocation *inv)
 			stub, strerror(errno), build_dir());
 		return -1;
 	}
+	/* Ctrl-C, SIGTERM, SIGHUP from here on are noted, not fatal: the run
+	 * is killed whole and recorded (interrupt.h). */
+	interrupt_arm();
+	if (interrupt_signal())
+		interrupt_exit();      /* came before this invocation (a calibration, an earlier one) */
 	/* The workload's process B is forked by the stub, whose first process
 	 * exits: as a child subreaper the harness adopts B and wait4(B) gives
 	 * B's own rusage. */
@@ -852,9 +929,11 @@ int engine_run(struct invocation *inv)
 		fprintf(stderr, "harness: %s\n", err);
 		return -1;
 	}
+	interrupt_progress(inv->out_path, 0, o->runs * inv->n_variants);
 	free(inv->runs);
 	inv->n_runs = 0;
 	inv->unwritten = 0;
+	inv->stopped = false;
 	inv->runs = calloc((size_t)(o->runs * inv->n_variants), sizeof(*inv->runs));
 	if (!inv->runs)
 		fprintf(stderr, "harness: out of memory\n");
@@ -865,6 +944,8 @@ int engine_run(struct invocation *inv)
 		for (int i = 0; rc == 0 && i < inv->n_runs; i++)
 			if (!inv->runs[i].ok)
 				rc = 1;
+		if (rc == 0 && inv->stopped)
+			rc = 1;          /* a failed warm-up run is not among inv->runs */
 	}
 	for (int c = 0; c < N_COLLECTORS; c++)
 		if (states[c] && collectors[c]->teardown)
@@ -877,8 +958,12 @@ int engine_run(struct invocation *inv)
 		fprintf(stderr, "harness: %d record(s) of this invocation could not be written to %s (%s): "
 			"the results are incomplete; free space or choose another file with --out\n",
 			inv->unwritten, inv->out_path, inv->write_error);
+		if (interrupt_signal())
+			interrupt_exit();
 		return -1;
 	}
+	if (interrupt_signal())
+		interrupt_exit();      /* kills what is left, says what was done */
 	return rc;
 }
 

@@ -40,10 +40,17 @@ struct invocation {
 	char id[64];               /* invocation id, recorded in every record */
 	int unwritten;             /* records that could not be appended to out_path */
 	char write_error[128];     /* the first such failure's reason */
+	bool stopped;              /* a run failed in the first round and the
+				      invocation stopped there (no -i): no
+				      summary or verdicts follow */
 };
 
 /* Runs every variant opts->warmup + opts->runs times, interleaved; appends
- * one record per counted run to inv->out_path.  Returns 0 when every run
+ * one record per counted run to inv->out_path.  A run that fails in the
+ * first round (warm-up or not) stops the invocation, after one line saying
+ * so, with inv->stopped set, unless opts->ignore_failure: such a failure
+ * (a usage error, a library that is not an allocator) would repeat in
+ * every run.  Returns 0 when every run
  * succeeded, 1 when some failed (they are recorded), -1 on a setup error
  * or when a record could not be written (message printed: then nothing may
  * claim the results were appended). */

@@ -19,3 +19,18 @@ char *read_fd_tail(int fd, size_t max)
 	buf[got > 0 ? got : 0] = '\0';
 	return buf;
 }
+
+char *read_fd_head(int fd, size_t max, size_t *total)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return NULL;
+	*total = (size_t)st.st_size;
+	size_t n = *total < max ? *total : max;
+	char *buf = malloc(n + 1);
+	if (!buf)
+		return NULL;
+	ssize_t got = pread(fd, buf, n, 0);
+	buf[got > 0 ? got : 0] = '\0';
+	return buf;
+}

@@ -73,6 +73,51 @@ void jb_obj_end(struct jbuf *b) { close_container(b); }
 void jb_arr_begin(struct jbuf *b, const char *key) { open_container(b, key, json_array()); }
 void jb_arr_end(struct jbuf *b) { close_container(b); }
 void jb_str(struct jbuf *b, const char *key, const char *val) { put(b, key, val ? json_string(val) : json_null()); }
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when invalid. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3 : (s[0] & 0xf8) == 0xf0 ? 4 : 0;
+	if (n == 0 || (n == 2 && s[0] < 0xc2) || (n == 4 && s[0] > 0xf4))
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if ((n == 3 && s[0] == 0xe0 && s[1] < 0xa0) || (n == 3 && s[0] == 0xed && s[1] >= 0xa0) ||
+	    (n == 4 && s[0] == 0xf0 && s[1] < 0x90) || (n == 4 && s[0] == 0xf4 && s[1] >= 0x90))
+		return 0;        /* overlong, surrogate or above U+10FFFF */
+	return n;
+}
+
+void jb_text(struct jbuf *b, const char *key, const char *bytes)
+{
+	if (!bytes) {
+		put(b, key, json_null());
+		return;
+	}
+	size_t len = strlen(bytes);
+	char *clean = malloc(len + 1);
+	if (!clean) {
+		b->oom = true;
+		return;
+	}
+	const unsigned char *s = (const unsigned char *)bytes;
+	size_t j = 0;
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_len(s + i);
+		if (n == 0) {
+			clean[j++] = '?';
+			i++;
+			continue;
+		}
+		memcpy(clean + j, s + i, n);
+		i += n;
+		j += n;
+	}
+	clean[j] = '\0';
+	put(b, key, json_string(clean));
+	free(clean);
+}
+
 void jb_num(struct jbuf *b, const char *key, double val) { put(b, key, isfinite(val) ? json_real(val) : json_null()); }
 void jb_int(struct jbuf *b, const char *key, long long val) { put(b, key, json_integer(val)); }
 void jb_bool(struct jbuf *b, const char *key, bool val) { put(b, key, json_boolean(val)); }

@@ -37,6 +37,10 @@ void jb_obj_end(struct jbuf *b);
 void jb_arr_begin(struct jbuf *b, const char *key);
 void jb_arr_end(struct jbuf *b);
 void jb_str(struct jbuf *b, const char *key, const char *val);   /* NULL -> null */
+/* A string from bytes a program wrote (its stderr): JSON strings must be
+ * UTF-8, so each byte of an invalid sequence (and each NUL) becomes '?'
+ * instead of losing the whole record.  NULL -> null. */
+void jb_text(struct jbuf *b, const char *key, const char *bytes);
 void jb_num(struct jbuf *b, const char *key, double val);
 void jb_int(struct jbuf *b, const char *key, long long val);
 void jb_bool(struct jbuf *b, const char *key, bool val);

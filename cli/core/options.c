@@ -15,6 +15,7 @@
 enum {
 	O_ALLOC = 1000, O_RUNS, O_WARMUP, O_THREADS, O_ENV, O_CMD, O_COUNTERS, O_ENGINE, O_TLB, O_PROBES,
 	O_REQUIRE_PROBES, O_SAMPLE_MS, O_ALLOC_STATS, O_FLOOR, O_CGROUP, O_TIMEOUT, O_SEED, O_SHUFFLE, O_OUT, O_JSON, O_QUIET,
+	O_IGNORE_FAILURE,
 	O_EXTRA = 2000,          /* + index in the command's own table */
 };
 
@@ -54,6 +55,9 @@ static const struct opt_row shared_rows[] = {
 	{ "out", 0, required_argument, " FILE", "append records to FILE (default results/<time>-<workload>.jsonl)" },
 	{ "json", 0, no_argument, "", "print the summary as JSON on stdout" },
 	{ "quiet", 'q', no_argument, "", "no progress line" },
+	/* failures (issue 11 item 6) */
+	{ "ignore-failure", 'i', no_argument, "", "keep going when a run fails in the first round (by default\n"
+	  "such a failure stops the invocation: it would repeat in every run)" },
 };
 #undef PROBE
 #define N_SHARED ((int)(sizeof(shared_rows) / sizeof(shared_rows[0])))
@@ -254,6 +258,7 @@ static int set_flag(struct run_opts *o, int key)
 	case O_SHUFFLE: o->shuffle = true; return 0;
 	case O_JSON: o->json = true; return 0;
 	case O_QUIET: o->quiet = true; return 0;
+	case O_IGNORE_FAILURE: o->ignore_failure = true; return 0;
 	}
 	return 1;
 }
@@ -266,7 +271,7 @@ static struct option *long_options(const struct opt_extra *extra, char *shorts, 
 {
 	int ne = extra ? extra->n : 0, k = 0;
 	struct option *lo = calloc((size_t)(N_SHARED + ne + 2), sizeof(*lo));
-	snprintf(shorts, slen, ":hq");   /* no "+": options may follow the workload name */
+	snprintf(shorts, slen, ":hqi");   /* no "+": options may follow the workload name */
 	if (!lo)
 		return NULL;
 	for (int i = 0; i < N_SHARED; i++)
@@ -290,6 +295,8 @@ static int handle(struct run_opts *o, const char *sub, const struct opt_extra *e
 		return 1;
 	if (key == 'q')
 		key = O_QUIET;
+	if (key == 'i')
+		key = O_IGNORE_FAILURE;
 	for (int i = 0; extra && key > 0 && key < O_ALLOC && key != '?' && key != ':' && i < extra->n; i++)
 		if (extra->rows[i].shortname == key)
 			key = O_EXTRA + i;      /* a command's short option: as its long form */

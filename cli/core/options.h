@@ -32,6 +32,7 @@ struct run_opts {
 	double timeout_s;              /* per run; 0 = none (default 600) */
 	bool shuffle;                  /* randomise variant order inside each round (ab) */
 	unsigned seed;                 /* for shuffle */
+	bool ignore_failure;           /* -i: a failure in the first round does not stop the invocation */
 
 	/* what to measure */
 	const char *counters;          /* --counters[=LIST]; NULL = off; "default" */

@@ -118,8 +118,12 @@ static void record_outcome(struct jbuf *b, const struct record_core *c)
 	jb_int(b, "round_position", c->round_position);
 	if (c->warmup)
 		jb_bool(b, "warmup", true);
-	jb_str(b, "status", c->ok ? "ok" : "failed");
-	jb_str(b, "error", c->error);
+	jb_str(b, "status", c->ok ? "ok" : c->interrupted ? "interrupted" : "failed");
+	jb_text(b, "error", c->error);
+	/* What the workload said on stderr: the first STDERR_HEAD_MAX bytes
+	 * (engine.c) and how many there were in all. */
+	jb_text(b, "stderr_head", c->stderr_head);
+	jb_int(b, "stderr_bytes", (long long)c->stderr_bytes);
 	jb_obj_begin(b, "exit");
 	if (c->started && c->signal) {
 		jb_null(b, "code");

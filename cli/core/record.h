@@ -23,12 +23,15 @@ struct record_core {
 	const char *error;
 	int exit_code, signal;
 	bool timed_out;
+	bool interrupted;            /* the harness killed it on Ctrl-C, SIGTERM or SIGHUP */
 	const char *malloc_from;
 	bool preload_verified;
 	double wall_s;
 	const struct rusage *ru;
 	const struct jv *result;
 	const char *output_digest;   /* NULL: none (see engine.c, choose_digest) */
+	const char *stderr_head;     /* the start of the workload's stderr; NULL: none read */
+	size_t stderr_bytes;         /* its whole size */
 };
 
 /* The command line recorded with every run (set once by main). */

@@ -2,12 +2,14 @@
 #include "scripts.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "interrupt.h"
 #include "paths.h"
 
 int reports_run_script(const char *script, const char *const *args, int nargs)
@@ -32,6 +34,17 @@ int reports_run_script(const char *script, const char *const *args, int nargs)
 	argv[1] = path;
 	for (int i = 0; i < nargs; i++)
 		argv[i + 2] = (char *)args[i];
+	/* A Ctrl-C reaches the script too (same process group).  It starts
+	 * with SIGINT ignored, so Python installs no KeyboardInterrupt handler
+	 * (a traceback); the scripts' main then restores the default action
+	 * (a quiet death); and the harness, which notes the signal, kills it
+	 * in any case (interrupt_waitpid). */
+	static char stage[160];
+	snprintf(stage, sizeof(stage), "scripts/%s", script);
+	interrupt_arm();
+	interrupt_stage(stage);
+	if (interrupt_signal())
+		interrupt_exit();
 	fflush(stdout);
 	fflush(stderr);
 	pid_t pid = fork();
@@ -42,17 +55,20 @@ int reports_run_script(const char *script, const char *const *args, int nargs)
 	}
 	if (pid == 0) {
 		setenv("MPLBACKEND", "Agg", 1);     /* never try to open a display */
+		signal(SIGINT, SIG_IGN);
 		execv(REPORTS_PYTHON, argv);
 		fprintf(stderr, "harness: cannot run %s: %s\n", REPORTS_PYTHON, strerror(errno));
 		_exit(127);
 	}
 	free(argv);
 	int st;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR) {
-			fprintf(stderr, "harness: waiting for %s failed: %s\n", script, strerror(errno));
-			return -1;
-		}
+	if (interrupt_waitpid(pid, &st) < 0) {
+		fprintf(stderr, "harness: waiting for %s failed: %s\n", script, strerror(errno));
+		return -1;
+	}
+	if (interrupt_signal())
+		interrupt_exit();
+	interrupt_stage(NULL);
 	if (WIFSIGNALED(st)) {
 		fprintf(stderr, "harness: %s was killed by signal %d\n", script, WTERMSIG(st));
 		return -1;

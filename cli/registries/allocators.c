@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "exec_spec.h"
@@ -176,6 +177,12 @@ static int resolve_path(const char *spec, const char *eq, struct allocator *a, c
 	}
 	if (access(a->path, R_OK) != 0) {
 		snprintf(err, errlen, "allocator '%s': library %s is not readable", a->name, a->path);
+		return -1;
+	}
+	struct stat st;     /* a directory would be ignored by the loader with a warning, every run */
+	if (stat(a->path, &st) != 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "allocator '%s': %s is not a file: give the path of a shared library (.so)",
+			 a->name, a->path);
 		return -1;
 	}
 	snprintf(a->version, sizeof(a->version), "unknown");
