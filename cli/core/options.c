@@ -158,6 +158,9 @@ static int set_threads(struct run_opts *o, const char *sub, char *v)
 	for (int k = 0; k < n; k++) {
 		if (parse_int(sub, "--threads", items[k], 1, 1024, &num) < 0)
 			return -1;
+		for (int j = 0; j < o->n_threads; j++)
+			if (o->threads[j] == (int)num)   /* "2,02" too: the numbers, not the words */
+				return bad(sub, "--threads lists %s twice: give each thread count once%s", items[k], "");
 		o->threads[o->n_threads++] = (int)num;
 	}
 	return 0;
@@ -203,7 +206,7 @@ static int set_text(struct run_opts *o, const char *sub, int key, char *v)
 		o->envs[o->n_envs++] = v;
 		return 0;
 	case O_CMD:
-		if (!*v)
+		if (!v[strspn(v, " \t\n")])     /* empty or blank: /bin/sh -c would run nothing and "succeed" */
 			return bad(sub, "--cmd needs a command line in quotes, e.g. --cmd 'python3 script.py'%s%s", "", "");
 		o->cmd = v;
 		return 0;
@@ -325,25 +328,64 @@ static int find_dashdash(int argc, char **argv)
 	return argc;
 }
 
+/* A word right after an option whose value is optional (--counters
+ * cycles): getopt takes the option bare and the word as a positional.
+ * Remembered (by pointer: getopt permutes argv) so that, when the word is
+ * not a workload, the error says how to give the value. */
+struct stray_word {
+	const char *word;
+	const char *option;
+};
+#define MAX_STRAY 8
+
+static void note_stray(struct stray_word *st, int *n, int key, const struct opt_extra *extra,
+		       char **argv, int end)
+{
+	const struct opt_row *row = key >= O_EXTRA ? &extra->rows[key - O_EXTRA]
+				  : key >= O_ALLOC && key < O_ALLOC + N_SHARED ? &shared_rows[key - O_ALLOC] : NULL;
+	/* argv[optind] is still the word that followed the option: getopt
+	 * only moves the words it has already passed */
+	if (row && row->has_arg == optional_argument && !optarg && optind < end && argv[optind][0] != '-' &&
+	    *n < MAX_STRAY)
+		st[(*n)++] = (struct stray_word){ argv[optind], row->name };
+}
+
+static int check_stray(const char *sub, const char *word, const struct stray_word *st, int n)
+{
+	for (int k = 0; k < n; k++)
+		if (st[k].word == word && !workload_find(word)) {
+			fprintf(stderr, "harness %s: '%s' after --%s: its value follows '=' (--%s=%s); bare --%s "
+				"takes the default (see `harness %s --help`)\n", sub, word, st[k].option,
+				st[k].option, word, st[k].option, sub);
+			return -1;
+		}
+	return 0;
+}
+
 int options_parse(struct run_opts *o, int argc, char **argv, const char *sub, const struct opt_extra *extra,
 		  const char **positional, int max_pos, int *n_pos)
 {
 	char shorts[16];
-	int end = find_dashdash(argc, argv), rc = 0;
+	int end = find_dashdash(argc, argv), rc = 0, n_stray = 0;
+	struct stray_word stray[MAX_STRAY];
 	struct option *lo = long_options(extra, shorts, sizeof(shorts));
 	if (!lo)
 		return bad(sub, "out of memory%s%s", "", "");
 	*n_pos = 0;
 	optind = 0;         /* a fresh scan (several commands parse in one process: tests) */
 	opterr = 0;
-	for (int key; rc == 0 && (key = getopt_long(end, argv, shorts, lo, NULL)) != -1;)
+	for (int key; rc == 0 && (key = getopt_long(end, argv, shorts, lo, NULL)) != -1;) {
 		rc = handle(o, sub, extra, key, argv[optind - 1]);
+		note_stray(stray, &n_stray, key, extra, argv, end);
+	}
 	free(lo);
 	if (rc == 0 && o->floor)
 		rc = add_floor(o, sub);
 	if (rc != 0)
 		return rc;
 	for (int i = optind; i < end; i++) {
+		if (check_stray(sub, argv[i], stray, n_stray) < 0)
+			return -1;
 		if (*n_pos >= max_pos)
 			return bad(sub, "unexpected argument '%s'%s", argv[i], "");
 		positional[(*n_pos)++] = argv[i];
