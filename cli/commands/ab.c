@@ -326,8 +326,12 @@ static int cmd_ab(int argc, char **argv)
 		return 2;
 	rc = engine_run(&inv);
 	int status = rc < 0 ? 2 : rc;
-	if (rc >= 0)
+	if (rc >= 0) {
 		summary_print_floor(&inv, stdout);     /* with --floor: alloc ns/op */
+		summary_print_faster(&inv, stdout);    /* hyperfine's "ran 1.23 ± 0.05 times faster" */
+		if (summary_export(&inv) < 0)
+			status = 2;
+	}
 	if (rc >= 0 && verdicts(&inv, &a) != 0)
 		status = 2;
 	invocation_free(&inv);

@@ -58,7 +58,8 @@ static void usage(FILE *out)
 		"  ./harness run tiny_hot --alloc=hakmem,mimalloc -- --iterations 1000000\n"
 		"  ./harness run random_mixed --alloc=hakmem --env HAKMEM_THP=1 --json\n"
 		"  ./harness run --cmd 'python3 -c \"print(sum(range(10**7)))\"' --alloc=glibc,hakmem\n"
-		"  ./harness run random_mixed --alloc=mine=/tmp/libmine.so,mimalloc\n");
+		"  ./harness run random_mixed --alloc=mine=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2,mimalloc\n"
+		"  ./harness run random_mixed --alloc=glibc,hakmem --export-json /tmp/r.json --export-markdown /tmp/r.md\n");
 }
 
 static int cmd_run(int argc, char **argv)
@@ -97,6 +98,8 @@ static int cmd_run(int argc, char **argv)
 			summary_json(&inv, stdout);
 		else
 			summary_print(&inv, stdout);
+		if (summary_export(&inv) < 0)
+			rc = -1;
 	}
 	invocation_free(&inv);
 	variants_free(inv.variants, inv.n_variants);

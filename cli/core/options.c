@@ -11,10 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 enum {
 	O_ALLOC = 1000, O_RUNS, O_WARMUP, O_THREADS, O_ENV, O_CMD, O_COUNTERS, O_ENGINE, O_TLB, O_PROBES,
 	O_REQUIRE_PROBES, O_SAMPLE_MS, O_ALLOC_STATS, O_FLOOR, O_TIMEOUT, O_SEED, O_SHUFFLE, O_OUT, O_JSON, O_QUIET,
+	/* hyperfine's options (one block, in shared_rows' order) */
+	O_EXPORT_JSON, O_EXPORT_CSV, O_EXPORT_MARKDOWN,
 	O_EXTRA = 2000,          /* + index in the command's own table */
 };
 
@@ -52,6 +56,10 @@ static const struct opt_row shared_rows[] = {
 	{ "out", 0, required_argument, " FILE", "append records to FILE (default results/<time>-<workload>.jsonl)" },
 	{ "json", 0, no_argument, "", "print the summary as JSON on stdout" },
 	{ "quiet", 'q', no_argument, "", "no progress line" },
+	/* hyperfine's options, as hyperfine names them (one block) */
+	{ "export-json", 0, required_argument, " FILE", "(run, ab) write the summary and every run's figures as JSON" },
+	{ "export-csv", 0, required_argument, " FILE", "(run, ab) write one CSV row per variant: mean, stddev, median ..." },
+	{ "export-markdown", 0, required_argument, " FILE", "(run, ab) write the summary as a Markdown table" },
 };
 #undef PROBE
 #define N_SHARED ((int)(sizeof(shared_rows) / sizeof(shared_rows[0])))
@@ -192,6 +200,32 @@ static int set_number(struct run_opts *o, const char *sub, int key, const char *
 	return 1;       /* not a number option */
 }
 
+/* An export file: checked before anything runs (its directory must be
+ * writable, the name must not be a directory), written after the runs. */
+static int set_export(const char *sub, const char *opt, const char *v, const char **field)
+{
+	char dir[4096];
+	struct stat st;
+	if (strcmp(sub, "run") != 0 && strcmp(sub, "ab") != 0)
+		return bad(sub, "%s is for run and ab, not %s", opt, sub);
+	if (!*v)
+		return bad(sub, "%s needs a file name%s", opt, "");
+	if (stat(v, &st) == 0 && S_ISDIR(st.st_mode))
+		return bad(sub, "%s: '%s' is a directory: give a file name", opt, v);
+	snprintf(dir, sizeof(dir), "%s", v);
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		slash[slash == dir] = '\0';    /* "/x" -> "/" */
+	if (access(dir, W_OK) != 0) {
+		fprintf(stderr, "harness %s: %s: cannot write in %s: %s\n", sub, opt, dir, strerror(errno));
+		return -1;
+	}
+	*field = v;
+	return 0;
+}
+
 /* Options with a text value or none. */
 static int set_text(struct run_opts *o, const char *sub, int key, char *v)
 {
@@ -237,6 +271,9 @@ static int set_text(struct run_opts *o, const char *sub, int key, char *v)
 			return bad(sub, "--out needs a file name%s%s", "", "");
 		o->out_path = v;
 		return 0;
+	case O_EXPORT_JSON: return set_export(sub, "--export-json", v, &o->export_json);
+	case O_EXPORT_CSV: return set_export(sub, "--export-csv", v, &o->export_csv);
+	case O_EXPORT_MARKDOWN: return set_export(sub, "--export-markdown", v, &o->export_markdown);
 	}
 	return 1;
 }

@@ -47,6 +47,11 @@ struct run_opts {
 	const char *out_path;          /* --out FILE; default results/<stamp>-<name>.jsonl */
 	bool json;                     /* --json: summary as JSON on stdout */
 	bool quiet;                    /* no progress line */
+
+	/* hyperfine's options */
+	const char *export_json;       /* --export-json FILE: summary + every run (run, ab) */
+	const char *export_csv;        /* --export-csv FILE: a row per variant */
+	const char *export_markdown;   /* --export-markdown FILE: the table in Markdown */
 };
 
 /* One option of a table: --name (and -shortname), its argument as usage

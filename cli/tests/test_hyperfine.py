@@ -1,0 +1,151 @@
+"""hyperfine's habits in run and ab: mean ± σ beside the median, the
+closing "X ran R ± s times faster than BASE" lines, and the exports
+(--export-json, --export-csv, --export-markdown).  Every figure is
+recomputed here from the results file (Python's statistics module), not
+from the harness's own code.
+
+Run by meson with HARNESS_BIN, HARNESS_BUILD_DIR and HARNESS_SOURCE_DIR.
+Tiny workloads: correctness, not speed."""
+import csv
+import json
+import math
+import os
+import re
+import statistics
+import subprocess
+import tempfile
+import unittest
+
+HARNESS = os.environ["HARNESS_BIN"]
+TINY_RM = ["--", "--cycles", "5000", "--ws", "64"]
+
+
+def harness(*args, timeout=120):
+    return subprocess.run([HARNESS, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def by_variant(path, field):
+    out = {}
+    with open(path) as f:
+        for line in f:
+            r = json.loads(line)
+            if r["status"] == "ok":
+                out.setdefault(r["variant"], []).append(r[field])
+    return out
+
+
+def speed(base, other, lower_is_faster=False):
+    """hyperfine's ratio of means and its propagated standard deviation."""
+    mb, mo = statistics.mean(base), statistics.mean(other)
+    r = mb / mo if lower_is_faster else mo / mb
+    s = r * math.sqrt((statistics.stdev(base) / mb) ** 2 + (statistics.stdev(other) / mo) ** 2)
+    return r, s
+
+
+class Hyperfine(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.out = os.path.join(self.tmp.name, "r.jsonl")
+        self.files = {k: os.path.join(self.tmp.name, "e." + k) for k in ("json", "csv", "md")}
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def run_two(self, *extra, runs="3"):
+        p = harness("run", "random_mixed", "--alloc=glibc,hakmem", "--runs", runs, "--warmup", "0",
+                    "--out", self.out, "--export-json", self.files["json"], "--export-csv", self.files["csv"],
+                    "--export-markdown", self.files["md"], *extra, *TINY_RM)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return p
+
+    def check_closing_line(self, stdout, base, other, r, s):
+        m = re.search(r"^  %s ran (\d+\.\d\d) \u00b1 (\d+\.\d\d) times (faster|slower) than %s$"
+                      % (re.escape(other), re.escape(base)), stdout, re.M)
+        self.assertTrue(m, stdout)
+        if m.group(3) == "slower":      # printed as 1/r with the same relative error
+            r, s = 1 / r, s / (r * r)
+        self.assertAlmostEqual(float(m.group(1)), r, delta=0.006)
+        self.assertAlmostEqual(float(m.group(2)), s, delta=0.006)
+
+    def test_table_closing_lines_and_exports_match_the_records(self):
+        p = self.run_two()
+        ops = by_variant(self.out, "ops_per_sec")
+        self.assertEqual(sorted(ops), ["glibc", "hakmem"])
+        self.assertIn("mean \u00b1 \u03c3", p.stdout)
+        r, s = speed(ops["glibc"], ops["hakmem"])
+        self.check_closing_line(p.stdout, "glibc", "hakmem", r, s)
+
+        with open(self.files["json"]) as f:
+            ex = json.load(f)
+        self.assertEqual(ex["unit"], "ops/s")
+        self.assertEqual([x["variant"] for x in ex["results"]], ["glibc", "hakmem"])
+        for x in ex["results"]:
+            v = ops[x["variant"]]
+            self.assertEqual(len(x["runs"]), 3)
+            self.assertEqual(sorted(run["ops_per_sec"] for run in x["runs"]), sorted(v))
+            self.assertAlmostEqual(x["mean"], statistics.mean(v), delta=1e-9 * x["mean"])
+            self.assertAlmostEqual(x["stddev"], statistics.stdev(v), delta=1e-9 * x["mean"])
+            self.assertAlmostEqual(x["median"], statistics.median(v), delta=1e-9 * x["mean"])
+            self.assertEqual((x["min"], x["max"]), (min(v), max(v)))
+        self.assertAlmostEqual(ex["results"][1]["speed_vs_baseline"]["ratio"], r, delta=1e-9)
+        self.assertAlmostEqual(ex["results"][1]["speed_vs_baseline"]["stddev"], s, delta=1e-9)
+
+        with open(self.files["csv"]) as f:
+            rows = list(csv.DictReader(f))
+        self.assertEqual([row["variant"] for row in rows], ["glibc", "hakmem"])
+        for row in rows:
+            v = ops[row["variant"]]
+            self.assertEqual(int(row["runs_ok"]), 3)
+            self.assertAlmostEqual(float(row["mean"]), statistics.mean(v), delta=1e-6 * statistics.mean(v))
+            self.assertAlmostEqual(float(row["stddev"]), statistics.stdev(v), delta=1e-6 * statistics.mean(v))
+        self.assertEqual(rows[0]["speed_vs_baseline_stddev"], "")     # the baseline against itself
+
+        with open(self.files["md"]) as f:
+            md = f.read()
+        self.assertIn("| Variant | Mean [ops/s] |", md)
+        self.assertRegex(md, r"\| `hakmem` \| \d+ \u00b1 \d+ \|")
+
+    def test_cmd_compares_wall_time_lower_is_faster(self):
+        p = harness("run", "--cmd", "true", "--alloc=glibc,hakmem", "--runs", "3", "--warmup", "0",
+                    "--out", self.out, "--export-json", self.files["json"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        wall = by_variant(self.out, "wall_s")
+        r, s = speed(wall["glibc"], wall["hakmem"], lower_is_faster=True)
+        self.check_closing_line(p.stdout, "glibc", "hakmem", r, s)
+        with open(self.files["json"]) as f:
+            ex = json.load(f)
+        self.assertEqual((ex["unit"], ex["faster_is"]), ("s", "lower"))
+        self.assertAlmostEqual(ex["results"][0]["mean"], statistics.mean(wall["glibc"]), delta=1e-12)
+
+    def test_one_run_has_no_sigma(self):
+        p = self.run_two(runs="1")
+        self.assertIn("\u00b1 -", p.stdout)
+        self.assertIn("\u00b1 needs 2 runs", p.stdout)
+        with open(self.files["json"]) as f:
+            self.assertIsNone(json.load(f)["results"][0]["stddev"])
+
+    def test_ab_prints_the_closing_line_and_exports(self):
+        p = harness("ab", "random_mixed", "--alloc=glibc,hakmem", "--runs", "3", "--warmup", "0",
+                    "--out", self.out, "--export-csv", self.files["csv"], *TINY_RM)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertRegex(p.stdout, r"hakmem ran \d+\.\d\d \u00b1 \d+\.\d\d times (faster|slower) than glibc")
+        with open(self.files["csv"]) as f:
+            self.assertEqual(len(list(csv.DictReader(f))), 2)
+
+    def test_bad_export_paths_refused_before_running(self):
+        for opt, path, says in (("--export-json", self.tmp.name, "is a directory"),
+                                ("--export-csv", "/no/such/dir/x.csv", "/no/such/dir"),
+                                ("--export-markdown", "", "needs a file name")):
+            with self.subTest(opt=opt):
+                p = harness("run", "random_mixed", "--alloc=glibc", "--out", self.out, opt, path, *TINY_RM)
+                self.assertEqual(p.returncode, 2, p.stderr)
+                self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+                self.assertIn(says, p.stderr)
+                self.assertFalse(os.path.exists(self.out))
+        p = harness("suite", "--alloc=glibc", "--export-json", self.files["json"], "tiny_hot")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("run and ab", p.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
