@@ -130,8 +130,11 @@ static int push_target(const struct invocation *inv, const struct variant *v, st
 		       char *err, size_t errlen)
 {
 	const struct run_opts *o = inv->opts;
+	char cmd[8192], flag[80];
+	const char *args[256];
 	if (o->cmd)
-		return exec_push_arg(x, "/bin/sh") < 0 || exec_push_arg(x, "-c") < 0 || exec_push_arg(x, o->cmd) < 0 ? 1 : 0;
+		return exec_push_arg(x, "/bin/sh") < 0 || exec_push_arg(x, "-c") < 0 ||
+		       exec_push_arg(x, variant_cmd(o, v, cmd, sizeof(cmd))) < 0 ? 1 : 0;
 	const struct workload *w = workload_find(inv->name);
 	if (!w) {
 		snprintf(err, errlen, "unknown workload '%s' (see `harness list`)", inv->name);
@@ -139,8 +142,9 @@ static int push_target(const struct invocation *inv, const struct variant *v, st
 	}
 	if (workload_command(w, x, err, errlen) < 0)
 		return -1;
-	for (int i = 0; i < o->n_workload_args; i++)
-		if (exec_push_arg(x, o->workload_args[i]) < 0)
+	int na = variant_workload_args(o, v, args, 256, flag, sizeof(flag));
+	for (int i = 0; i < na; i++)
+		if (exec_push_arg(x, args[i]) < 0)
 			return 1;
 	if (v->threads > 0) {
 		char t[16];

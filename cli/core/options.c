@@ -18,7 +18,7 @@ enum {
 	O_ALLOC = 1000, O_RUNS, O_WARMUP, O_THREADS, O_ENV, O_CMD, O_COUNTERS, O_ENGINE, O_TLB, O_PROBES,
 	O_REQUIRE_PROBES, O_SAMPLE_MS, O_ALLOC_STATS, O_FLOOR, O_TIMEOUT, O_SEED, O_SHUFFLE, O_OUT, O_JSON, O_QUIET,
 	/* hyperfine's options (one block, in shared_rows' order) */
-	O_EXPORT_JSON, O_EXPORT_CSV, O_EXPORT_MARKDOWN,
+	O_EXPORT_JSON, O_EXPORT_CSV, O_EXPORT_MARKDOWN, O_PARAM_LIST, O_PARAM_SCAN, O_PARAM_STEP,
 	O_EXTRA = 2000,          /* + index in the command's own table */
 };
 
@@ -41,7 +41,7 @@ static const struct opt_row shared_rows[] = {
 	{ "engine", 0, required_argument, "=E", "native (default), cachegrind (simulated, deterministic counts)\n"
 	  "or tlb (simulated data TLB misses per region: build/tlb/hakmem-tlb)" },
 	{ "tlb", 0, required_argument, "=MODEL", "--engine=tlb's TLB: zen4 (default), goldencove or custom:..." },
-	{ "probes", 0, optional_argument, "[=LIST]", "eBPF probe groups: all, or a comma list of"
+	{ "probes", 0, optional_argument, "[=LIST]", "eBPF probe groups: all, none, or a comma list of"
 #include "probes_list.h"
 	},
 	{ "require-probes", 0, no_argument, "", "fail instead of running without a probe group that cannot load" },
@@ -60,6 +60,10 @@ static const struct opt_row shared_rows[] = {
 	{ "export-json", 0, required_argument, " FILE", "(run, ab) write the summary and every run's figures as JSON" },
 	{ "export-csv", 0, required_argument, " FILE", "(run, ab) write one CSV row per variant: mean, stddev, median ..." },
 	{ "export-markdown", 0, required_argument, " FILE", "(run, ab) write the summary as a Markdown table" },
+	{ "parameter-list", 'L', required_argument, " NAME a,b,c", "(run, ab) each value of the workload argument --NAME\n"
+	  "(or of {NAME} in --cmd) is its own variant, e.g. -L ws 64,4096" },
+	{ "parameter-scan", 0, required_argument, " NAME LO HI", "(run, ab) as -L over the whole numbers LO..HI" },
+	{ "parameter-step-size", 'D', required_argument, " STEP", "--parameter-scan's step (default 1)" },
 };
 #undef PROBE
 #define N_SHARED ((int)(sizeof(shared_rows) / sizeof(shared_rows[0])))
@@ -254,7 +258,8 @@ static int set_text(struct run_opts *o, const char *sub, int key, char *v)
 			return bad(sub, "--probes= needs groups: all or a comma list of%s%s", probe_groups, "");
 		if (v && (v[0] == ',' || v[strlen(v) - 1] == ',' || strstr(v, ",,")))
 			return bad(sub, "--probes has an empty item in its list '%s'%s", v, "");
-		o->probes = v ? v : "all";
+		o->probes_off = v && strcmp(v, "none") == 0;    /* analyze turns probes on unless told */
+		o->probes = o->probes_off ? NULL : v ? v : "all";
 		return 0;
 	case O_ENGINE:
 		if (strcmp(v, "native") != 0 && strcmp(v, "cachegrind") != 0 && strcmp(v, "tlb") != 0)
@@ -291,6 +296,78 @@ static int set_flag(struct run_opts *o, int key)
 	return 1;
 }
 
+/* ------------------------------------------------- -L / --parameter-scan */
+
+/* The word after the option's own value (-L NAME VALUES: VALUES), taken
+ * from argv by hand: getopt_long knows one value per option. */
+static const char *next_word(char **argv, int end)
+{
+	if (optind >= end || (argv[optind][0] == '-' && argv[optind][1] && !(argv[optind][1] >= '0' && argv[optind][1] <= '9')))
+		return NULL;
+	return argv[optind++];
+}
+
+static int set_parameter(struct run_opts *o, const char *sub, int key, const char *name, char **argv, int end)
+{
+	if (strcmp(sub, "run") != 0 && strcmp(sub, "ab") != 0)
+		return bad(sub, "-L/--parameter-scan/-D are for run and ab, not %s%s", sub, "");
+	if (key == O_PARAM_STEP) {
+		long step;
+		if (parse_int(sub, "-D/--parameter-step-size", name, 1, 1000000000, &step) < 0)
+			return -1;
+		o->scan_step = step;
+		return 0;
+	}
+	const char *opt = key == O_PARAM_LIST ? "-L/--parameter-list" : "--parameter-scan";
+	if (o->param_name)
+		return bad(sub, "%s: one parameter per invocation (already varying '%s')", opt, o->param_name);
+	if (!name[0] || name[0] == '-' || name[strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")])
+		return bad(sub, "%s needs a NAME of letters, digits, '_' or '-' first, got '%s'", opt, name);
+	o->param_name = name;
+	if (key == O_PARAM_LIST) {
+		char *values = (char *)next_word(argv, end);
+		if (!values)
+			return bad(sub, "-L %s needs its values after the name: -L %s a,b,c", name, name);
+		if (split_list(sub, "-L", values, o->param_values, &o->n_param_values) < 0)
+			return -1;
+		for (int i = 0; i < o->n_param_values; i++)
+			for (int j = 0; j < i; j++)
+				if (strcmp(o->param_values[i], o->param_values[j]) == 0)
+					return bad(sub, "-L lists the value '%s' twice%s", o->param_values[i], "");
+		return 0;
+	}
+	const char *lo = next_word(argv, end), *hi = lo ? next_word(argv, end) : NULL;
+	if (!lo || !hi)
+		return bad(sub, "--parameter-scan %s needs LO and HI: --parameter-scan %s 1 8", name, name);
+	if (parse_int(sub, "--parameter-scan LO", lo, -1000000000, 1000000000, &o->scan_lo) < 0 ||
+	    parse_int(sub, "--parameter-scan HI", hi, -1000000000, 1000000000, &o->scan_hi) < 0)
+		return -1;
+	if (o->scan_hi < o->scan_lo)
+		return bad(sub, "--parameter-scan: HI (%s) is below LO (%s)", hi, lo);
+	o->scan = true;
+	return 0;
+}
+
+/* --parameter-scan's values, once -D (which may come after it) is known. */
+static int expand_scan(struct run_opts *o, const char *sub)
+{
+	if (!o->scan) {
+		if (o->scan_step)
+			return bad(sub, "-D/--parameter-step-size goes with --parameter-scan%s%s", "", "");
+		return 0;
+	}
+	long step = o->scan_step ? o->scan_step : 1;
+	if ((o->scan_hi - o->scan_lo) / step + 1 > OPT_MAX_LIST)
+		return bad(sub, "--parameter-scan gives more than 32 values: use a larger step (-D)%s%s", "", "");
+	o->n_param_values = 0;
+	for (long x = o->scan_lo; x <= o->scan_hi; x += step) {
+		snprintf(o->param_buf[o->n_param_values], sizeof(o->param_buf[0]), "%ld", x);
+		o->param_values[o->n_param_values] = o->param_buf[o->n_param_values];
+		o->n_param_values++;
+	}
+	return 0;
+}
+
 /* ---------------------------------------------------------------- parsing */
 
 /* getopt_long's table: the shared rows (keys O_ALLOC...) then the
@@ -299,7 +376,7 @@ static struct option *long_options(const struct opt_extra *extra, char *shorts, 
 {
 	int ne = extra ? extra->n : 0, k = 0;
 	struct option *lo = calloc((size_t)(N_SHARED + ne + 2), sizeof(*lo));
-	snprintf(shorts, slen, ":hq");   /* no "+": options may follow the workload name */
+	snprintf(shorts, slen, ":hqL:D:");   /* no "+": options may follow the workload name */
 	if (!lo)
 		return NULL;
 	for (int i = 0; i < N_SHARED; i++)
@@ -312,12 +389,16 @@ static struct option *long_options(const struct opt_extra *extra, char *shorts, 
 
 /* One option getopt_long returned: 1 for --help, -1 after an error line. */
 static int handle(struct run_opts *o, const char *sub, const struct opt_extra *extra, int key,
-		  const char *bad_arg)
+		  const char *bad_arg, char **argv, int end)
 {
 	if (key == 'h')
 		return 1;
 	if (key == 'q')
 		key = O_QUIET;
+	if (key == 'L' || key == 'D')
+		key = key == 'L' ? O_PARAM_LIST : O_PARAM_STEP;
+	if (key == O_PARAM_LIST || key == O_PARAM_SCAN || key == O_PARAM_STEP)
+		return set_parameter(o, sub, key, optarg, argv, end);
 	if (key == '?' || key == ':') {
 		if (optopt && optopt < O_ALLOC)
 			return bad(sub, "unknown option '-%s'%s", (char[]){ (char)optopt, 0 }, "");
@@ -412,12 +493,14 @@ int options_parse(struct run_opts *o, int argc, char **argv, const char *sub, co
 	optind = 0;         /* a fresh scan (several commands parse in one process: tests) */
 	opterr = 0;
 	for (int key; rc == 0 && (key = getopt_long(end, argv, shorts, lo, NULL)) != -1;) {
-		rc = handle(o, sub, extra, key, argv[optind - 1]);
+		rc = handle(o, sub, extra, key, argv[optind - 1], argv, end);
 		note_stray(stray, &n_stray, key, extra, argv, end);
 	}
 	free(lo);
 	if (rc == 0 && o->floor)
 		rc = add_floor(o, sub);
+	if (rc == 0)
+		rc = expand_scan(o, sub);
 	if (rc != 0)
 		return rc;
 	for (int i = optind; i < end; i++) {
@@ -447,6 +530,15 @@ const char *options_target(const struct run_opts *o, const char *sub, const char
 	if (!o->cmd && !workload_find(pos[0])) {
 		fprintf(stderr, "harness %s: unknown workload '%s' (see `harness list`)\n", sub, pos[0]);
 		return NULL;
+	}
+	if (o->cmd && o->param_name) {
+		char key[80];
+		snprintf(key, sizeof(key), "{%s}", o->param_name);
+		if (!strstr(o->cmd, key)) {
+			fprintf(stderr, "harness %s: with --cmd, -L/--parameter-scan %s puts its values where the command "
+				"says %s; this command has no %s\n", sub, o->param_name, key, key);
+			return NULL;
+		}
 	}
 	if (o->cmd && o->n_workload_args) {
 		fprintf(stderr, "harness %s: arguments after -- go to a workload; with --cmd put them in the command\n", sub);

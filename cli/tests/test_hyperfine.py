@@ -147,5 +147,64 @@ class Hyperfine(unittest.TestCase):
         self.assertIn("run and ab", p.stderr)
 
 
+class ParameterScan(unittest.TestCase):
+    """-L NAME a,b / --parameter-scan NAME LO HI [-D STEP]: each value its
+    own variant, the workload's argument --NAME set to it (checked in the
+    workload's own result line, not only in the harness's record)."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.out = os.path.join(self.tmp.name, "r.jsonl")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def records(self):
+        with open(self.out) as f:
+            return [json.loads(l) for l in f]
+
+    def test_list_replaces_the_given_argument(self):
+        p = harness("run", "random_mixed", "--alloc=glibc,hakmem", "-L", "ws", "64,512", "--runs", "1",
+                    "--warmup", "0", "--out", self.out, "--", "--cycles", "3000", "--ws", "8")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        recs = self.records()
+        self.assertEqual([r["variant"] for r in recs],
+                         ["glibc ws=64", "glibc ws=512", "hakmem ws=64", "hakmem ws=512"])
+        for r in recs:
+            ws = r["variant"].split("ws=")[1]
+            self.assertEqual(r["parameter"], {"name": "ws", "value": ws})
+            self.assertEqual(r["args"], ["--cycles", "3000", "--ws", ws])
+            self.assertEqual(str(r["result"]["ws"]), ws)       # what the workload itself ran
+        self.assertIn("glibc ws=512 ran", p.stdout)
+
+    def test_scan_with_step_appends_the_argument(self):
+        p = harness("run", "random_mixed", "--alloc=glibc", "--parameter-scan", "cycles", "1000", "3000",
+                    "-D", "1000", "--runs", "1", "--warmup", "0", "--out", self.out, "--", "--ws", "16")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        recs = self.records()
+        self.assertEqual([r["result"]["cycles"] for r in recs], [1000, 2000, 3000])
+        self.assertEqual(recs[0]["args"], ["--ws", "16", "--cycles", "1000"])
+
+    def test_cmd_value_goes_where_the_command_says(self):
+        p = harness("run", "--cmd", "echo {n} > /dev/null", "--alloc=glibc", "-L", "n", "a,b", "--runs", "1",
+                    "--warmup", "0", "--out", self.out)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual([r["cmd"] for r in self.records()], ["echo a > /dev/null", "echo b > /dev/null"])
+
+    def test_bad_parameters_one_line(self):
+        for argv, says in ((["-L", "ws"], "needs its values"), (["-L", "ws", "1,1"], "twice"),
+                           (["--parameter-scan", "ws", "5", "1"], "below LO"), (["-D", "2"], "goes with"),
+                           (["--parameter-scan", "ws", "1", "100"], "more than 32"),
+                           (["-L", "ws", "1,2", "-L", "cycles", "1,2"], "one parameter"),
+                           (["--cmd", "true", "-L", "n", "1,2"], "has no {n}")):
+            with self.subTest(argv=argv):
+                wl = [] if "--cmd" in argv else ["random_mixed"]
+                p = harness("run", *wl, "--alloc=glibc", "--out", self.out, *argv)
+                self.assertEqual(p.returncode, 2, p.stderr)
+                self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+                self.assertIn(says, p.stderr)
+                self.assertFalse(os.path.exists(self.out))
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
