@@ -19,6 +19,7 @@ enum {
 	O_REQUIRE_PROBES, O_SAMPLE_MS, O_ALLOC_STATS, O_FLOOR, O_TIMEOUT, O_SEED, O_SHUFFLE, O_OUT, O_JSON, O_QUIET,
 	/* hyperfine's options (one block, in shared_rows' order) */
 	O_EXPORT_JSON, O_EXPORT_CSV, O_EXPORT_MARKDOWN, O_PARAM_LIST, O_PARAM_SCAN, O_PARAM_STEP,
+	O_SETUP, O_PREPARE, O_SHOW_OUTPUT,
 	O_EXTRA = 2000,          /* + index in the command's own table */
 };
 
@@ -64,6 +65,10 @@ static const struct opt_row shared_rows[] = {
 	  "(or of {NAME} in --cmd) is its own variant, e.g. -L ws 64,4096" },
 	{ "parameter-scan", 0, required_argument, " NAME LO HI", "(run, ab) as -L over the whole numbers LO..HI" },
 	{ "parameter-step-size", 'D', required_argument, " STEP", "--parameter-scan's step (default 1)" },
+	{ "setup", 0, required_argument, " 'CMD'", "run CMD (/bin/sh -c) once per variant before its first run" },
+	{ "prepare", 0, required_argument, " 'CMD'", "run CMD before every run (warm-up too); neither is timed" },
+	{ "show-output", 0, no_argument, "", "print each run's stdout and stderr (on stderr) after the run,\n"
+	  "and --setup/--prepare's output" },
 };
 #undef PROBE
 #define N_SHARED ((int)(sizeof(shared_rows) / sizeof(shared_rows[0])))
@@ -276,6 +281,13 @@ static int set_text(struct run_opts *o, const char *sub, int key, char *v)
 			return bad(sub, "--out needs a file name%s%s", "", "");
 		o->out_path = v;
 		return 0;
+	case O_SETUP:
+	case O_PREPARE:
+		if (!v[strspn(v, " \t\n")])
+			return bad(sub, "%s needs a command line in quotes, e.g. %s 'sync'", key == O_SETUP ? "--setup" : "--prepare",
+				   key == O_SETUP ? "--setup" : "--prepare");
+		*(key == O_SETUP ? &o->setup_cmd : &o->prepare_cmd) = v;
+		return 0;
 	case O_EXPORT_JSON: return set_export(sub, "--export-json", v, &o->export_json);
 	case O_EXPORT_CSV: return set_export(sub, "--export-csv", v, &o->export_csv);
 	case O_EXPORT_MARKDOWN: return set_export(sub, "--export-markdown", v, &o->export_markdown);
@@ -292,6 +304,7 @@ static int set_flag(struct run_opts *o, int key)
 	case O_SHUFFLE: o->shuffle = true; return 0;
 	case O_JSON: o->json = true; return 0;
 	case O_QUIET: o->quiet = true; return 0;
+	case O_SHOW_OUTPUT: o->show_output = true; return 0;
 	}
 	return 1;
 }

@@ -62,6 +62,9 @@ struct run_opts {
 	char param_buf[OPT_MAX_LIST][24];   /* --parameter-scan's values, as text */
 	long scan_lo, scan_hi, scan_step;   /* --parameter-scan (step 1 unless -D) */
 	bool scan;
+	const char *setup_cmd;         /* --setup CMD: once per variant, before its first run */
+	const char *prepare_cmd;       /* --prepare CMD: before every run */
+	bool show_output;              /* --show-output: the workload's output shown, not only kept */
 };
 
 /* One option of a table: --name (and -shortname), its argument as usage

@@ -206,5 +206,90 @@ class ParameterScan(unittest.TestCase):
                 self.assertFalse(os.path.exists(self.out))
 
 
+class Hooks(unittest.TestCase):
+    """--setup (once per variant, before its first run), --prepare (before
+    every run), --show-output, and the progress line with its ETA."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.out = os.path.join(self.tmp.name, "r.jsonl")
+        self.log = os.path.join(self.tmp.name, "hooks.log")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_setup_once_prepare_before_every_run(self):
+        state = os.path.join(self.tmp.name, "state")
+        # the command succeeds only when --prepare made the file since the last run
+        p = harness("run", "--cmd", "test -f %s && rm %s" % (state, state), "--alloc=glibc,hakmem",
+                    "-L", "n", "1,2", "--runs", "2", "--warmup", "1", "--out", self.out,
+                    "--setup", "echo setup $HARNESS_VARIANT {n} >> " + self.log,
+                    "--prepare", "echo prepare $HARNESS_VARIANT $HARNESS_PARAMETER_n >> %s; touch %s" % (self.log, state))
+        # {n} is not in --cmd: refused; put it in
+        self.assertEqual(p.returncode, 2)
+        p = harness("run", "--cmd", "test -f %s && rm %s # {n}" % (state, state), "--alloc=glibc,hakmem",
+                    "-L", "n", "1,2", "--runs", "2", "--warmup", "1", "--out", self.out,
+                    "--setup", "echo setup $HARNESS_VARIANT {n} >> " + self.log,
+                    "--prepare", "echo prepare $HARNESS_VARIANT $HARNESS_PARAMETER_n >> %s; touch %s" % (self.log, state))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(self.out) as f:
+            self.assertTrue(all(json.loads(l)["status"] == "ok" for l in f))
+        with open(self.log) as f:
+            lines = f.read().splitlines()
+        variants = ["glibc n=1", "glibc n=2", "hakmem n=1", "hakmem n=2"]
+        for v in variants:
+            n = v.split("=")[1]
+            mine = [l for l in lines if l.split(" ", 1)[1] == "%s %s" % (v, n)]
+            self.assertEqual([l.split()[0] for l in mine], ["setup"] + ["prepare"] * 3, lines)
+
+    def test_failing_prepare_stops_with_one_line(self):
+        p = harness("run", "random_mixed", "--alloc=glibc", "--runs", "3", "--warmup", "0", "--out", self.out,
+                    "--prepare", "exit 3", *TINY_RM)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("--prepare 'exit 3' exited with status 3", p.stderr)
+        self.assertFalse(os.path.exists(self.out) and os.path.getsize(self.out))
+
+    def test_show_output(self):
+        # the output (42x, 25y) is not in the command's text, which the summary prints
+        args = ["run", "--cmd", "echo $((6*7))x; echo $((5*5))y >&2", "--alloc=glibc", "--runs", "1",
+                "--warmup", "0", "--out", self.out]
+        p = harness(*args)
+        self.assertNotIn("42x", p.stdout + p.stderr)
+        p = harness(*args, "--show-output")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("42x", p.stderr)
+        self.assertIn("25y", p.stderr)
+        self.assertNotIn("42x", p.stdout)    # stdout stays the summary
+
+    def test_progress_with_eta_only_on_a_terminal(self):
+        import pty
+        args = [HARNESS, "run", "random_mixed", "--alloc=glibc,hakmem", "--runs", "2", "--warmup", "1",
+                "--out", self.out, *TINY_RM]
+        p = subprocess.run(args, capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertNotIn("\r", p.stderr)             # not a terminal: no progress line
+        self.assertNotIn("ETA", p.stderr)
+        master, slave = pty.openpty()
+        q = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=slave)
+        os.close(slave)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        os.close(master)
+        self.assertEqual(q.wait(timeout=120), 0)
+        text = seen.decode()
+        # every run of the invocation is counted, warm-up included: 2 variants x 3 rounds
+        for k in range(1, 7):
+            self.assertIn("[%d/6]" % k, text)
+        self.assertRegex(text, r"\[2/6\].*ETA \d+ s")   # an estimate once one run is done
+        self.assertIn("ETA -", text)                    # none before
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
