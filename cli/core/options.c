@@ -95,7 +95,12 @@ static void usage_rows(FILE *out, const struct opt_row *rows, int n)
 		else
 			snprintf(l, sizeof(l), "%s", left);
 		const char *h = rows[i].help;
-		for (bool first = true; *h; first = false) {
+		bool first = true;
+		if (strlen(l) > 19) {   /* a long option: its help starts on the next line */
+			fprintf(out, "  %s\n", l);
+			first = false;
+		}
+		for (; *h; first = false) {
 			size_t n = strcspn(h, "\n");
 			fprintf(out, "  %-19s %.*s\n", first ? l : "", (int)n, h);
 			h += n + (h[n] == '\n');
