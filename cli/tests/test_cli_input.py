@@ -91,6 +91,18 @@ class Refused(unittest.TestCase):
         self.assertEqual(len(lines), 1, p.stderr)
         self.assertIn("--bogus", lines[0])
 
+    def test_harness_test_list_keeps_the_running_sessions_log(self):
+        # was: every `harness test ...` unlinked meson's testlog.json first, so
+        # a `harness test --list` inside a test session emptied that session's count
+        log = os.path.join(os.environ["HARNESS_BUILD_DIR"], "meson-logs", "testlog.json")
+        if not os.path.exists(log):
+            self.skipTest("no meson test log (not run by meson test)")
+        before = os.stat(log).st_ino
+        p = harness("test", "--list")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue(os.path.exists(log))
+        self.assertEqual(os.stat(log).st_ino, before)
+
 
 class ReportDirectory(unittest.TestCase):
     def setUp(self):
