@@ -15,6 +15,7 @@ experiment; print the observed false-claim rate instead (aa.py).
 import argparse
 import os
 import signal
+import statistics
 import sys
 
 if __name__ == "__main__":      # Ctrl-C ends it quietly, even while importing: no traceback
@@ -36,18 +37,27 @@ def table(rows, out, indent=""):
             out.write(indent + "  ".join("-" * w for w in widths) + "\n")
 
 
+def mean_sd(xs):
+    """hyperfine's "mean ± σ" (sample standard deviation; "-" for one run)."""
+    if not xs:
+        return "n/a"
+    sd = statistics.stdev(xs) if len(xs) > 1 else None
+    return "%s \u00b1 %s" % (verdict.fmt_num(statistics.mean(xs)), verdict.fmt_num(sd) if sd is not None else "-")
+
+
 def workload_table(w, a, out):
     exp, base = w.exp, w.exp.baseline
     name = w.primary
     head = "median ops/s" if name == "ops_per_sec" else "median %s" % name
-    rows = [["variant", "runs", head, "%s verdict" % ("throughput" if name == "ops_per_sec" else name),
+    rows = [["variant", "runs", head, "mean \u00b1 \u03c3", "%s verdict" % ("throughput" if name == "ops_per_sec" else name),
              "p (adj.)", "test"]]
     xs = base.values.get(name)
-    rows.append([base.label, len(base.runs), verdict.fmt_num(stats.median(xs)) if xs else "n/a", "baseline", "", ""])
+    rows.append([base.label, len(base.runs), verdict.fmt_num(stats.median(xs)) if xs else "n/a", mean_sd(xs),
+                 "baseline", "", ""])
     for v in exp.variants[1:]:
         c = w.throughput(v.label)
         xs = v.values.get(name)
-        rows.append([v.label, len(v.runs), verdict.fmt_num(stats.median(xs)) if xs else "n/a",
+        rows.append([v.label, len(v.runs), verdict.fmt_num(stats.median(xs)) if xs else "n/a", mean_sd(xs),
                      c.text() if c else "unavailable (no %s recorded)" % name,
                      "%.3g" % c.p_adj if c else "", c.method_text() if c else ""])
     table(rows, out)

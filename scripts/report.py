@@ -103,6 +103,33 @@ def build(an, outdir, title_name, results_arg, html=True):
     return text, all_pngs
 
 
+def new_default_dir(base):
+    """reports/<date>-<name>, or <that>-2, -3 ... when an earlier report
+    (the same day, the same name) is there: a report never overwrites
+    another by default."""
+    outdir, k = base, 1
+    while os.path.exists(outdir):
+        k += 1
+        outdir = "%s-%d" % (base, k)
+    return outdir
+
+
+def remove_stale(outdir):
+    """With an explicit --out that holds an earlier report: remove the files
+    that report wrote (REPORT.md, REPORT.html and the PNGs it links), so
+    that no plot of the earlier report is left beside the new one.  Other
+    files are the user's and stay."""
+    md = os.path.join(outdir, "REPORT.md")
+    if not os.path.isfile(md):
+        return
+    with open(md) as f:
+        pngs = set(re.findall(r"\]\(([^)/]+\.png)\)", f.read()))
+    for name in pngs | {"REPORT.md", "REPORT.html"}:
+        path = os.path.join(outdir, name)
+        if os.path.isfile(path):
+            os.remove(path)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(
         prog="harness report",
@@ -132,6 +159,10 @@ def main(argv=None):
     name = a.name or "%s-%s" % (wl, first.get("experiment", "run"))
     outdir = a.out or os.path.join(SOURCE_DIR, "reports", "%s-%s" % (datetime.date.today().isoformat(), name))
     try:
+        if a.out:
+            remove_stale(outdir)
+        else:
+            outdir = new_default_dir(outdir)
         build(an, outdir, name, a.results, html=not a.no_html)
     except OSError as e:      # the disk filled up, the directory went away: one line
         print("report: cannot write the report in %s: %s" % (outdir, e.strerror or e), file=sys.stderr)

@@ -292,6 +292,7 @@ static int verdicts(const struct invocation *inv, const struct ab_args *a)
 	}
 	if (reports_run_script("ab.py", args, na) != 0)
 		status = 2;
+	summary_print_faster(inv, stdout);      /* hyperfine's "ran 1.23 ± 0.05 times faster" */
 	printf("\nresults: %s (invocation %s)\n", inv->out_path, inv->id);
 	if (!a->report) {
 		printf("full report: ./harness report %s --invocation %s --baseline '%s'\n",
@@ -328,8 +329,11 @@ static int cmd_ab(int argc, char **argv)
 	int status = rc < 0 ? 2 : rc;
 	if (inv.stopped)
 		rc = -2;                               /* a failure in the first round: nothing to compare */
-	if (rc >= 0)
+	if (rc >= 0) {
 		summary_print_floor(&inv, stdout);     /* with --floor: alloc ns/op */
+		if (summary_export(&inv) < 0)
+			status = 2;
+	}
 	if (rc >= 0 && verdicts(&inv, &a) != 0)
 		status = 2;
 	invocation_free(&inv);

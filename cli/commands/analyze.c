@@ -141,9 +141,9 @@ static void usage(FILE *out, const struct opt_extra *extra)
 		"combination with --factorial; and the peer allocators that are installed.\n",
 		def ? def->name : "-", axes, def ? def->knobs_source : "-");
 	fprintf(out,
-		"Counters (--counters), probes (--probes=all) and the RSS sampler\n"
-		"(--sample-ms 20) are on unless given otherwise.  Then one run per variant\n"
-		"under --engine=cachegrind (same workload arguments, no warm-up) records\n"
+		"Counters (--counters), probes (--probes=all; --probes=none: off) and the\n"
+		"RSS sampler (--sample-ms 20) are on unless given otherwise.  Then one run\n"
+		"per variant under --engine=cachegrind (same workload arguments, no warm-up) records\n"
 		"how the timed region's instructions split between allocator, libc,\n"
 		"workload and other code.  Then writes the report: knob verdicts with CIs,\n"
 		"the controllability table (user vs kernel time, faults x cost per fault,\n"
@@ -279,7 +279,7 @@ static void measure_all(struct run_opts *o)
 {
 	if (!o->counters)
 		o->counters = "default";
-	if (!o->probes)
+	if (!o->probes && !o->probes_off)
 		o->probes = "all";
 	if (!o->sample_ms)
 		o->sample_ms = 20;

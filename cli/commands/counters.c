@@ -25,11 +25,11 @@ static void usage(FILE *f)
 		fprintf(f, " %s", counters_default_names[i]);
 	fprintf(f,
 		"\n\nEXAMPLES\n"
-		"  harness counters list              # every PMU and event\n"
-		"  harness counters list tlb          # events about TLBs\n"
-		"  harness run tiny_hot --counters\n"
-		"  harness run random_mixed --alloc=hakmem,mimalloc --counters=cycles,instructions,dTLB-load-misses,page-faults\n"
-		"  harness run tiny_hot --engine=cachegrind   # simulated, deterministic instruction counts\n");
+		"  ./harness counters list              # every PMU and event\n"
+		"  ./harness counters list tlb          # events about TLBs\n"
+		"  ./harness run tiny_hot --alloc=glibc,hakmem --counters      # the default set\n"
+		"  ./harness run random_mixed --alloc=hakmem,mimalloc --counters=cycles,instructions,dTLB-load-misses,page-faults\n"
+		"  ./harness run tiny_hot --alloc=hakmem --engine=cachegrind   # simulated, deterministic instruction counts\n");
 }
 
 static int cmd_counters(int argc, char **argv)

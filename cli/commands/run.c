@@ -77,9 +77,12 @@ static void usage(FILE *out, const struct opt_extra *extra)
 		"  ./harness run tiny_hot --alloc=hakmem,mimalloc -- --iterations 1000000\n"
 		"  ./harness run random_mixed --alloc=hakmem --env HAKMEM_THP=1 --json\n"
 		"  ./harness run --cmd 'python3 -c \"print(sum(range(10**7)))\"' --alloc=glibc,hakmem\n"
-		"  ./harness run random_mixed --alloc=mine=/tmp/libmine.so,mimalloc\n"
+		"  ./harness run random_mixed --alloc=mine=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2,mimalloc\n"
 		"  ./harness run random_mixed --alloc=hakmem,glibc --runs 3 --counters=task-clock,page-faults,cycles\n"
-		"  ./harness run random_mixed --alloc=hakmem --runs 3 --counters -x ,\n");
+		"  ./harness run random_mixed --alloc=hakmem --runs 3 --counters -x ,\n"
+		"  ./harness run random_mixed --alloc=glibc,hakmem --export-json /tmp/r.json --export-markdown /tmp/r.md\n"
+		"  ./harness run random_mixed --alloc=glibc,hakmem -L ws 64,4096 -- --cycles 1000000\n"
+		"  ./harness run --cmd 'sort -n /tmp/nums > /dev/null' --alloc=glibc,hakmem --prepare 'seq 100000 | shuf > /tmp/nums'\n");
 }
 
 static int cmd_run(int argc, char **argv)
@@ -129,6 +132,8 @@ static int cmd_run(int argc, char **argv)
 		} else {
 			summary_print(&inv, stdout);
 		}
+		if (summary_export(&inv) < 0)
+			rc = -1;
 	}
 	invocation_free(&inv);
 	variants_free(inv.variants, inv.n_variants);

@@ -30,6 +30,7 @@
  * it records equal those of the workload run by hand.
  */
 #include "engine.h"
+#include "hooks.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -135,8 +136,11 @@ static int push_target(const struct invocation *inv, const struct variant *v, st
 		       char *err, size_t errlen)
 {
 	const struct run_opts *o = inv->opts;
+	char cmd[8192], flag[80];
+	const char *args[256];
 	if (o->cmd)
-		return exec_push_arg(x, "/bin/sh") < 0 || exec_push_arg(x, "-c") < 0 || exec_push_arg(x, o->cmd) < 0 ? 1 : 0;
+		return exec_push_arg(x, "/bin/sh") < 0 || exec_push_arg(x, "-c") < 0 ||
+		       exec_push_arg(x, variant_cmd(o, v, cmd, sizeof(cmd))) < 0 ? 1 : 0;
 	const struct workload *w = workload_find(inv->name);
 	if (!w) {
 		snprintf(err, errlen, "unknown workload '%s' (see `harness list`)", inv->name);
@@ -144,8 +148,9 @@ static int push_target(const struct invocation *inv, const struct variant *v, st
 	}
 	if (workload_command(w, x, err, errlen) < 0)
 		return -1;
-	for (int i = 0; i < o->n_workload_args; i++)
-		if (exec_push_arg(x, o->workload_args[i]) < 0)
+	int na = variant_workload_args(o, v, args, 256, flag, sizeof(flag));
+	for (int i = 0; i < na; i++)
+		if (exec_push_arg(x, args[i]) < 0)
 			return 1;
 	if (v->threads > 0) {
 		char t[16];
@@ -296,6 +301,38 @@ static void verify_preload(const struct variant *v, struct run_outcome *r)
 /* "run 3/5  jemalloc": what the progress line shows during a run. */
 static char progress_label[200];
 
+/* The whole invocation's progress: runs done of all (warm-up included),
+ * since when, and when the current run began (before its probes load). */
+static struct {
+	int done, total;
+	double start, run_start;
+} progress;
+
+/* "12 s", "3m05s" */
+static void fmt_duration(double s, char *buf, size_t n)
+{
+	if (s < 60)
+		snprintf(buf, n, "%.0f s", s);
+	else
+		snprintf(buf, n, "%dm%02ds", (int)(s / 60), (int)s % 60);
+}
+
+/* The progress line on a terminal: "[7/20] run 2/5  glibc  1.2 s  ETA 14 s".
+ * ETA: the mean time of the runs done so far (each from its start, probe
+ * loading and hooks included) times the runs left, minus the current run's
+ * time so far; "-" until one run has finished. */
+static void progress_print(double now)
+{
+	char eta[32] = "-";
+	if (progress.done > 0) {
+		double per = (progress.run_start - progress.start) / progress.done;
+		double left = per * (progress.total - progress.done) - (now - progress.run_start);
+		fmt_duration(left > 0 ? left : 0, eta, sizeof(eta));
+	}
+	fprintf(stderr, "\r  [%d/%d] %-52.52s %6.1f s  ETA %-8s", progress.done + 1, progress.total, progress_label,
+		now - progress.run_start, eta);
+}
+
 /* When each collector that ticks is due next (INFINITY: never). */
 static void first_ticks(void **states, double t0, double *next_tick)
 {
@@ -368,7 +405,7 @@ static void wait_child(const struct invocation *inv, struct run_ctx *ctx, void *
 			break;
 		}
 		if (stderr_tty && now >= next_progress) {
-			fprintf(stderr, "\r  %-64.64s %7.1f s ", progress_label, now - t0);
+			progress_print(now);
 			next_progress = now + 0.5;
 		}
 		if (stderr_tty && next_progress < wake)
@@ -402,7 +439,7 @@ static void wait_child(const struct invocation *inv, struct run_ctx *ctx, void *
 	else if (WIFSIGNALED(status))
 		r->signal = WTERMSIG(status);
 	if (stderr_tty)
-		fprintf(stderr, "\r%*s\r", 80, "");
+		fprintf(stderr, "\r%*s\r", 100, "");
 }
 
 /* Why a run that ended failed, or "" when it did not. */
@@ -756,6 +793,21 @@ static void show_stderr(const struct run_outcome *r)
 		fprintf(stderr, "  | ... (more in the record's \"stderr_head\")\n");
 }
 
+/* --show-output: what the run printed (as kept: the last MiB of stdout,
+ * 64 KiB of stderr), on the harness's stderr after the run; stdout stays
+ * the summary's.  Shown afterwards, not live: the harness reads the result
+ * line (and --cmd's output digest) from the captured stdout. */
+static void show_output(const struct run *run, int run_index, bool warmup)
+{
+	fprintf(stderr, "--- %s %d of %s: stdout ---\n%s", warmup ? "warm-up" : "run", run_index + 1, run->v->label,
+		run->r.stdout_text ? run->r.stdout_text : "");
+	if (run->r.stdout_text && run->r.stdout_text[0] && run->r.stdout_text[strlen(run->r.stdout_text) - 1] != '\n')
+		fputc('\n', stderr);
+	fprintf(stderr, "--- stderr ---\n%s", run->r.stderr_text ? run->r.stderr_text : "");
+	if (run->r.stderr_text && run->r.stderr_text[0] && run->r.stderr_text[strlen(run->r.stderr_text) - 1] != '\n')
+		fputc('\n', stderr);
+}
+
 /* One run, recorded; false when it failed. */
 static bool run_one(struct invocation *inv, void **states, int vi, int run_index, int round_pos,
 		    bool warmup, int out_fd)
@@ -775,6 +827,8 @@ static bool run_one(struct invocation *inv, void **states, int vi, int run_index
 		run->r.started = true;
 		wait_child(inv, &run->ctx, states, run->pgid, &run->io.release[1], &run->r, t0);
 		collect_outcome(inv, run->v, &run->io, &run->r);
+		if (inv->opts->show_output)
+			show_output(run, run_index, warmup);
 	} else {
 		snprintf(run->r.error, sizeof(run->r.error), "%.255s", run->err);
 		abort_collectors(run);
@@ -848,6 +902,19 @@ static void stop_at_first_failure(struct invocation *inv)
 		inv->out_path);
 }
 
+/* --setup before a variant's first run, --prepare before each: outside
+ * the measurement (hooks.c).  -1 after a line saying which failed. */
+static int run_hooks(const struct run_opts *o, const struct variant *v, bool first)
+{
+	char err[512];
+	if ((first && o->setup_cmd && hook_run("--setup", o->setup_cmd, o, v, err, sizeof(err)) < 0) ||
+	    (o->prepare_cmd && hook_run("--prepare", o->prepare_cmd, o, v, err, sizeof(err)) < 0)) {
+		fprintf(stderr, "harness: %s: stopping here (the runs so far are recorded)\n", err);
+		return -1;
+	}
+	return 0;
+}
+
 /* Every round: each variant once, in order or shuffled. */
 static int run_rounds(struct invocation *inv, void **states, int fd)
 {
@@ -857,6 +924,10 @@ static int run_rounds(struct invocation *inv, void **states, int fd)
 	if (!order)
 		return -1;
 	int done = 0, total = o->runs * inv->n_variants;
+	bool tty = isatty(STDERR_FILENO) && !o->quiet;
+	progress.done = 0;
+	progress.total = (o->warmup + o->runs) * inv->n_variants;
+	progress.start = now_s();
 	for (int round = 0; round < o->warmup + o->runs && !interrupt_signal(); round++) {
 		bool warmup = round < o->warmup;
 		for (int i = 0; i < inv->n_variants; i++)
@@ -867,7 +938,15 @@ static int run_rounds(struct invocation *inv, void **states, int fd)
 			snprintf(progress_label, sizeof(progress_label), "%s %d/%d  %s",
 				 warmup ? "warm-up" : "run", warmup ? round + 1 : round - o->warmup + 1,
 				 warmup ? o->warmup : o->runs, inv->variants[order[i]].label);
+			progress.run_start = now_s();
+			if (tty)        /* shown from the start: hooks and probe loading take time too */
+				progress_print(progress.run_start);
+			if (run_hooks(o, &inv->variants[order[i]], round == 0) < 0) {
+				free(order);
+				return -1;
+			}
 			bool ok = run_one(inv, states, order[i], warmup ? round : round - o->warmup, i, warmup, fd);
+			progress.done++;
 			if (!warmup && !interrupt_signal())
 				interrupt_progress(inv->out_path, ++done, total);
 			if (!ok && round == 0 && !o->ignore_failure) {

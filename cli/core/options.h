@@ -39,6 +39,7 @@ struct run_opts {
 	const char *engine;            /* --engine=native|cachegrind|tlb */
 	const char *tlb_model;         /* --tlb=MODEL (--engine=tlb); NULL = zen4 */
 	const char *probes;            /* --probes=LIST|all; NULL = off */
+	bool probes_off;               /* --probes=none: off even where a command turns them on (analyze) */
 	bool require_probes;
 	int sample_ms;                 /* --sample-ms: RSS sampler period; 0 = off */
 	bool alloc_stats;              /* --alloc-stats: attach the allocator's own JSON stats */
@@ -49,6 +50,23 @@ struct run_opts {
 	const char *out_path;          /* --out FILE; default results/<stamp>-<name>.jsonl */
 	bool json;                     /* --json: summary as JSON on stdout */
 	bool quiet;                    /* no progress line */
+
+	/* hyperfine's options */
+	const char *export_json;       /* --export-json FILE: summary + every run (run, ab) */
+	const char *export_csv;        /* --export-csv FILE: a row per variant */
+	const char *export_markdown;   /* --export-markdown FILE: the table in Markdown */
+	/* -L NAME a,b,c / --parameter-scan NAME LO HI [-D STEP]: the workload
+	 * argument --NAME (or {NAME} in --cmd) takes each value in turn, each
+	 * value its own variant (run, ab) */
+	const char *param_name;        /* NULL = no parameter */
+	const char *param_values[OPT_MAX_LIST];
+	int n_param_values;
+	char param_buf[OPT_MAX_LIST][24];   /* --parameter-scan's values, as text */
+	long scan_lo, scan_hi, scan_step;   /* --parameter-scan (step 1 unless -D) */
+	bool scan;
+	const char *setup_cmd;         /* --setup CMD: once per variant, before its first run */
+	const char *prepare_cmd;       /* --prepare CMD: before every run */
+	bool show_output;              /* --show-output: the workload's output shown, not only kept */
 };
 
 /* One option of a table: --name (and -shortname), its argument as usage

@@ -86,11 +86,20 @@ static void record_identity(struct jbuf *b, const struct record_core *c)
 	jb_str(b, "command", record_command());
 	hostinfo_json(hostinfo_get(), b);
 	jb_str(b, "workload", inv->name);
-	jb_str(b, "cmd", o->cmd);
+	char cmd[8192], flag[80];
+	const char *args[256];
+	int na = variant_workload_args(o, v, args, 256, flag, sizeof(flag));
+	jb_str(b, "cmd", variant_cmd(o, v, cmd, sizeof(cmd)));
 	jb_arr_begin(b, "args");
-	for (int i = 0; i < o->n_workload_args; i++)
-		jb_str(b, NULL, o->workload_args[i]);
+	for (int i = 0; i < na; i++)
+		jb_str(b, NULL, args[i]);
 	jb_arr_end(b);
+	if (o->param_name) {    /* -L / --parameter-scan: which value this variant ran */
+		jb_obj_begin(b, "parameter");
+		jb_str(b, "name", o->param_name);
+		jb_str(b, "value", v->param_value);
+		jb_obj_end(b);
+	}
 	jb_int(b, "threads", v->threads);
 	jb_str(b, "variant", v->label);
 	jb_int(b, "variant_index", (long long)(v - inv->variants));   /* 0 = the baseline */

@@ -36,3 +36,29 @@ int variant_stat(const struct invocation *inv, int variant,
 	free(v);
 	return n;
 }
+
+int variant_mean_sd(const struct invocation *inv, int variant,
+		    double (*get)(const struct run_summary *r, const void *arg), const void *arg,
+		    double *mean, double *sd)
+{
+	double sum = 0, sq = 0;
+	int n = 0;
+	for (int i = 0; i < inv->n_runs; i++) {
+		const struct run_summary *r = &inv->runs[i];
+		double x = r->variant == variant && r->ok ? get(r, arg) : NAN;
+		if (isnan(x))
+			continue;
+		sum += x;
+		n++;
+	}
+	*mean = n ? sum / n : NAN;
+	for (int i = 0; i < inv->n_runs; i++) {
+		const struct run_summary *r = &inv->runs[i];
+		double x = r->variant == variant && r->ok ? get(r, arg) : NAN;
+		if (!isnan(x))
+			sq += (x - *mean) * (x - *mean);
+	}
+	/* the sample standard deviation (n - 1), as hyperfine; undefined for one run */
+	*sd = n > 1 ? sqrt(sq / (n - 1)) : NAN;
+	return n;
+}

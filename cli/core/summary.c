@@ -37,6 +37,25 @@ static double stat_field(const struct invocation *inv, int v, size_t off, double
 
 #define FIELD(f) offsetof(struct run_summary, f)
 
+/* The field that says how fast a run was: ops/s (higher is faster), or
+ * wall time with --cmd (lower is faster). */
+static size_t speed_field(const struct invocation *inv)
+{
+	return inv->opts->cmd ? FIELD(wall_s) : FIELD(ops_per_sec);
+}
+
+double summary_speed_ratio(const struct invocation *inv, int v, double *sd)
+{
+	size_t off = speed_field(inv);
+	double m0, s0, m, s;
+	variant_mean_sd(inv, 0, get_field, &off, &m0, &s0);
+	variant_mean_sd(inv, v, get_field, &off, &m, &s);
+	double r = inv->opts->cmd ? m0 / m : m / m0;
+	/* relative errors add in quadrature (hyperfine's propagation) */
+	*sd = r * sqrt((s / m) * (s / m) + (s0 / m0) * (s0 / m0));
+	return m0 > 0 && m > 0 ? r : NAN;
+}
+
 /* ------------------------------------------------------ the loop floor */
 
 /* Nanoseconds per operation of one run: the workload's own timed seconds
@@ -191,7 +210,58 @@ static const struct metric *metric_sample(const struct invocation *inv, int v, c
 
 /* ------------------------------------------------------------------- text */
 
+/* hyperfine's closing lines, one per variant against the baseline (the
+ * first): "hakmem ran 1.23 ± 0.05 times faster than glibc", from the means
+ * (ops/s, or wall time with --cmd). */
+void summary_print_faster(const struct invocation *inv, FILE *out)
+{
+	if (inv->n_variants < 2)
+		return;
+	fprintf(out, "\n");
+	for (int v = 1; v < inv->n_variants; v++) {
+		double sd, r = summary_speed_ratio(inv, v, &sd);
+		const char *me = inv->variants[v].label, *base = inv->variants[0].label;
+		char pm[40] = "";
+		if (isnan(r)) {
+			fprintf(out, "  %s vs %s: no comparison (no successful run of one of them)\n", me, base);
+			continue;
+		}
+		bool faster = r >= 1;
+		if (!faster) {          /* 1/r, with the same relative error */
+			sd = sd / (r * r);
+			r = 1 / r;
+		}
+		if (isnan(sd))
+			snprintf(pm, sizeof(pm), " (\u00b1 needs 2 runs)");
+		else
+			snprintf(pm, sizeof(pm), " \u00b1 %.2f", sd);
+		fprintf(out, "  %s ran %.2f%s times %s than %s\n", me, r, isnan(sd) ? "" : pm,
+			faster ? "faster" : "slower", base);
+		if (isnan(sd))
+			fprintf(out, "  %*s%s\n", (int)strlen(me), "", pm);
+	}
+}
+
 /* One variant's row: median [min .. max], ratio, RSS, faults, CPU. */
+/* "45.40M ± 1.20M" (or "± -" for one run), padded to width columns: "±"
+ * is two bytes but one column. */
+static void print_mean_sd(const struct invocation *inv, int v, int ok, FILE *out)
+{
+	size_t off = speed_field(inv);
+	double mean, sd;
+	char a[32], b[32], text[96];
+	variant_mean_sd(inv, v, get_field, &off, &mean, &sd);
+	if (ok == 0)
+		snprintf(text, sizeof(text), "-");
+	else if (!inv->opts->cmd)
+		snprintf(text, sizeof(text), "%.30s \u00b1 %.30s", si(mean, a, 32), isnan(sd) ? "-" : si(sd, b, 32));
+	else if (isnan(sd))
+		snprintf(text, sizeof(text), "%.3f \u00b1 -", mean);
+	else
+		snprintf(text, sizeof(text), "%.3f \u00b1 %.3f", mean, sd);
+	fprintf(out, "  %-*s", ok == 0 ? 18 : 19, text);
+}
+
 static void print_variant(const struct invocation *inv, int v, int width, double *base, FILE *out)
 {
 	bool has_ops = !inv->opts->cmd;
@@ -210,12 +280,12 @@ static void print_variant(const struct invocation *inv, int v, int width, double
 		snprintf(range, sizeof(range), "%.3f [%.3f .. %.3f]", med, lo, hi);
 	if (ok && !isnan(*base) && *base != 0)
 		snprintf(ratio, sizeof(ratio), "%.2fx", med / *base);
+	fprintf(out, "  %-*s  %-26s", width, inv->variants[v].label, range);
+	print_mean_sd(inv, v, ok, out);
 	if (ok == 0)
-		fprintf(out, "  %-*s  %-26s  %-9s  %9s  %10s  %7s  %7s\n", width, inv->variants[v].label,
-			range, ratio, "-", "-", "-", "-");
+		fprintf(out, "  %-9s  %9s  %10s  %7s  %7s\n", ratio, "-", "-", "-", "-");
 	else
-		fprintf(out, "  %-*s  %-26s  %-9s  %5.1f MiB  %10.0f  %7.3f  %7.3f\n", width,
-			inv->variants[v].label, range, ratio,
+		fprintf(out, "  %-9s  %5.1f MiB  %10.0f  %7.3f  %7.3f\n", ratio,
 			stat_field(inv, v, FIELD(maxrss_kb), NULL, NULL) / 1024.0,
 			stat_field(inv, v, FIELD(minflt), NULL, NULL), stat_field(inv, v, FIELD(user_s), NULL, NULL),
 			stat_field(inv, v, FIELD(sys_s), NULL, NULL));
@@ -304,7 +374,7 @@ void summary_print(const struct invocation *inv, FILE *out)
 		if ((int)strlen(inv->variants[v].label) > width)
 			width = (int)strlen(inv->variants[v].label);
 
-	fprintf(out, "\n%s: %d run%s per variant after %d warm-up, interleaved; median [min .. max]\n\n",
+	fprintf(out, "\n%s: %d run%s per variant after %d warm-up, interleaved; median [min .. max], mean \u00b1 \u03c3\n\n",
 		o->cmd ? o->cmd : inv->name, o->runs, o->runs == 1 ? "" : "s", o->warmup);
 	if (o->engine && strcmp(o->engine, "native") != 0)
 		fprintf(out, "  NOTE: --engine=%s: every run is under valgrind, so ops/s and times below\n"
@@ -312,14 +382,15 @@ void summary_print(const struct invocation *inv, FILE *out)
 			     "  %s in the metrics block.\n\n", o->engine,
 			strcmp(o->engine, "tlb") == 0 ? "thousands of" : "tens of",
 			strcmp(o->engine, "tlb") == 0 ? "TLB misses per 1K ops (per region)" : "instruction and miss counts");
-	fprintf(out, "  %-*s  %-26s  %-9s  %9s  %10s  %7s  %7s\n", width, "variant",
-		has_ops ? "ops/s" : "wall time (s)", has_ops ? "ratio" : "time ratio",
+	fprintf(out, "  %-*s  %-26s  %-20s  %-9s  %9s  %10s  %7s  %7s\n", width, "variant",
+		has_ops ? "ops/s" : "wall time (s)", "mean \u00b1 \u03c3", has_ops ? "ratio" : "time ratio",
 		"max RSS", "minor flt", "user s", "sys s");
 	for (int v = 0; v < inv->n_variants; v++)
 		print_variant(inv, v, width, &base, out);
 	if (inv->n_variants > 1)
 		fprintf(out, "\n  ratio: median of this variant / median of %s (%s is better)\n",
 			inv->variants[0].label, has_ops ? "higher" : "lower");
+	summary_print_faster(inv, out);
 	summary_print_floor(inv, out);
 	print_metrics(inv, out);
 	if (o->counters)
@@ -335,6 +406,21 @@ static void stat_json(struct jbuf *b, const char *key, double med, double lo, do
 	jb_num(b, "median", med);
 	jb_num(b, "min", lo);
 	jb_num(b, "max", hi);
+	jb_obj_end(b);
+}
+
+/* As stat_json, with the mean and standard deviation of the field. */
+static void field_json(struct jbuf *b, const struct invocation *inv, int v, const char *key, size_t off)
+{
+	double med, lo, hi, mean, sd;
+	variant_stat(inv, v, get_field, &off, &med, &lo, &hi);
+	variant_mean_sd(inv, v, get_field, &off, &mean, &sd);
+	jb_obj_begin(b, key);
+	jb_num(b, "median", med);
+	jb_num(b, "min", lo);
+	jb_num(b, "max", hi);
+	jb_num(b, "mean", mean);
+	jb_num(b, "stddev", sd);
 	jb_obj_end(b);
 }
 
@@ -362,6 +448,16 @@ static void floor_json(struct jbuf *b, const struct invocation *inv, int v)
 	jb_obj_end(b);
 }
 
+void summary_json_head(const struct invocation *inv, struct jbuf *b)
+{
+	jb_str(b, "workload", inv->name);
+	jb_str(b, "cmd", inv->opts->cmd);
+	jb_str(b, "invocation", inv->id);
+	jb_str(b, "results_file", inv->out_path);
+	jb_int(b, "runs", inv->opts->runs);
+	jb_int(b, "warmup", inv->opts->warmup);
+}
+
 void summary_json(const struct invocation *inv, FILE *out)
 {
 	struct jbuf b;
@@ -370,12 +466,7 @@ void summary_json(const struct invocation *inv, FILE *out)
 	double base = NAN;
 	jb_init(&b);
 	jb_obj_begin(&b, NULL);
-	jb_str(&b, "workload", inv->name);
-	jb_str(&b, "cmd", inv->opts->cmd);
-	jb_str(&b, "invocation", inv->id);
-	jb_str(&b, "results_file", inv->out_path);
-	jb_int(&b, "runs", inv->opts->runs);
-	jb_int(&b, "warmup", inv->opts->warmup);
+	summary_json_head(inv, &b);
 	jb_arr_begin(&b, "variants");
 	for (int v = 0; v < inv->n_variants; v++) {
 		const struct variant *var = &inv->variants[v];
@@ -390,18 +481,23 @@ void summary_json(const struct invocation *inv, FILE *out)
 		med = stat_field(inv, v, FIELD(ops_per_sec), &lo, &hi);
 		if (v == 0)
 			base = med;
-		stat_json(&b, "ops_per_sec", med, lo, hi);
+		field_json(&b, inv, v, "ops_per_sec", FIELD(ops_per_sec));
 		jb_num(&b, "ratio", base > 0 ? med / base : NAN);
+		if (v > 0) {    /* the closing line's figures: mean speed / the baseline's */
+			double sd, r = summary_speed_ratio(inv, v, &sd);
+			jb_obj_begin(&b, "speed_vs_baseline");
+			jb_num(&b, "ratio", r);
+			jb_num(&b, "stddev", sd);
+			jb_obj_end(&b);
+		}
 		floor_json(&b, inv, v);
 		static const struct { const char *name; size_t off; } fields[] = {
 			{ "wall_s", FIELD(wall_s) }, { "maxrss_kb", FIELD(maxrss_kb) }, { "minflt", FIELD(minflt) },
 			{ "majflt", FIELD(majflt) }, { "user_s", FIELD(user_s) }, { "sys_s", FIELD(sys_s) },
 			{ "nvcsw", FIELD(nvcsw) }, { "nivcsw", FIELD(nivcsw) },
 		};
-		for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
-			med = stat_field(inv, v, fields[f].off, &lo, &hi);
-			stat_json(&b, fields[f].name, med, lo, hi);
-		}
+		for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++)
+			field_json(&b, inv, v, fields[f].name, fields[f].off);
 		jb_obj_begin(&b, "metrics");
 		for (int k = 0; k < nm; k++) {
 			const struct metric *m = metric_sample(inv, v, names[k]);

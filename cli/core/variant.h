@@ -21,6 +21,8 @@ struct variant {
 	char *knobs[VARIANT_MAX_KNOBS];   /* NAME=VALUE set for this variant (recorded as knobs) */
 	int n_knobs;
 	int threads;               /* 0 = the workload's default */
+	const char *param_value;   /* -L/--parameter-scan: this variant's value of
+	                            * opts->param_name; NULL = none */
 };
 
 /* One knob and the values to try; values[base] is the baseline's. */
@@ -48,6 +50,17 @@ int variants_from_opts(const struct run_opts *o, bool skip_missing, struct varia
 int variants_vary(const struct variant *base, int nbase, const struct vary *vs, int nv,
 		  enum vary_mode mode, bool plain_baseline, int max,
 		  struct variant **out, int *nout, char *err, size_t errlen);
+
+/* The workload's arguments for variant v: the ones after "--", with
+ * --NAME VALUE of -L/--parameter-scan replacing a --NAME given there (or
+ * appended).  Fills args (at most max) and returns their number; strings
+ * point into o, v and flag (which holds "--NAME"). */
+int variant_workload_args(const struct run_opts *o, const struct variant *v, const char **args, int max,
+			  char *flag, size_t flen);
+
+/* The --cmd command of variant v: {NAME} replaced by its value of
+ * -L/--parameter-scan, into buf; without a parameter, o->cmd itself. */
+const char *variant_cmd(const struct run_opts *o, const struct variant *v, char *buf, size_t len);
 
 /* Append src to *vs (which has *n entries), copying its knobs. */
 int variants_append(struct variant **vs, int *n, const struct variant *src, int count);

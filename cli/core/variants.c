@@ -74,6 +74,75 @@ static int check_labels_unique(const struct variant *vs, int n)
 	return 0;
 }
 
+/* ------------------------------------------- -L / --parameter-scan */
+
+int variant_workload_args(const struct run_opts *o, const struct variant *v, const char **args, int max,
+			  char *flag, size_t flen)
+{
+	int n = 0;
+	bool replaced = false;
+	snprintf(flag, flen, "--%s", o->param_name ? o->param_name : "");
+	for (int i = 0; i < o->n_workload_args && n < max; i++) {
+		args[n++] = o->workload_args[i];
+		if (v->param_value && strcmp(o->workload_args[i], flag) == 0 && i + 1 < o->n_workload_args && n < max) {
+			args[n++] = v->param_value;     /* the scanned value replaces the given one */
+			i++;
+			replaced = true;
+		}
+	}
+	if (v->param_value && !replaced && n + 2 <= max) {
+		args[n++] = flag;
+		args[n++] = v->param_value;
+	}
+	return n;
+}
+
+const char *variant_cmd(const struct run_opts *o, const struct variant *v, char *buf, size_t len)
+{
+	char key[80];
+	if (!v->param_value || !o->cmd)
+		return o->cmd;
+	snprintf(key, sizeof(key), "{%s}", o->param_name);
+	size_t k = strlen(key), used = 0;
+	buf[0] = '\0';
+	for (const char *p = o->cmd; *p && used + 1 < len;) {
+		const char *hit = strstr(p, key);
+		size_t chunk = hit ? (size_t)(hit - p) : strlen(p);
+		used += (size_t)snprintf(buf + used, len - used, "%.*s%s", (int)chunk, p, hit ? v->param_value : "");
+		if (used >= len)
+			break;
+		p += chunk + (hit ? k : 0);
+	}
+	return buf;
+}
+
+/* Every variant once per value of the parameter: "hakmem ws=4096". */
+static int multiply_by_parameter(const struct run_opts *o, struct variant **vs, int *n)
+{
+	int nv = o->n_param_values;
+	if (!o->param_name || nv == 0)
+		return 0;
+	struct variant *out = calloc((size_t)(*n * nv), sizeof(*out));
+	if (!out)
+		return -1;
+	int m = 0;
+	for (int i = 0; i < *n; i++)
+		for (int k = 0; k < nv; k++) {
+			struct variant *d = &out[m++];
+			*d = (*vs)[i];
+			d->n_knobs = 0;
+			for (int e = 0; e < (*vs)[i].n_knobs; e++)
+				variant_add_knob(d, (*vs)[i].knobs[e]);
+			d->param_value = o->param_values[k];
+			snprintf(d->label, sizeof(d->label), "%.100s %.20s=%.30s", (*vs)[i].label, o->param_name,
+				 o->param_values[k]);
+		}
+	variants_free(*vs, *n);
+	*vs = out;
+	*n = m;
+	return 0;
+}
+
 int variants_from_opts(const struct run_opts *o, bool skip_missing, struct variant **out, int *n_out)
 {
 	int nt = o->n_threads ? o->n_threads : 1, n = 0;
@@ -103,7 +172,7 @@ int variants_from_opts(const struct run_opts *o, bool skip_missing, struct varia
 				variant_add_knob(v, o->envs[e]);
 		}
 	}
-	if (check_labels_unique(vs, n) < 0) {
+	if (check_labels_unique(vs, n) < 0 || multiply_by_parameter(o, &vs, &n) < 0) {
 		variants_free(vs, n);
 		return -1;
 	}

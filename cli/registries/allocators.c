@@ -185,6 +185,22 @@ static int resolve_path(const char *spec, const char *eq, struct allocator *a, c
 			 a->name, a->path);
 		return -1;
 	}
+	/* A built-in name is a claim about the library (records, reports and
+	 * the registry's knobs and version all follow the name): it may only
+	 * name its own library.  Another library needs another name. */
+	const struct allocator_row *row = allocator_row_find(a->name);
+	if (row) {
+		struct allocator own;
+		char own_real[PATH_MAX];
+		resolve_row(row, &own);
+		if (!own.path[0] || !realpath(own.path, own_real) || strcmp(own_real, a->path) != 0) {
+			snprintf(err, errlen, "allocator '%s' is built in (%s); %s is another library: "
+				 "give it its own name, e.g. --alloc=my-%s=%s", a->name,
+				 own.path[0] ? own.path : "the C library", a->path, a->name, eq + 1);
+			return -1;
+		}
+		return resolve_row(row, a);   /* the built-in itself, by its path */
+	}
 	snprintf(a->version, sizeof(a->version), "unknown");
 	a->installed = true;
 	return 0;

@@ -106,10 +106,10 @@ class MarginOption(unittest.TestCase):
         fix = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "ab_small.jsonl")
         out = io.StringIO()
         self.assertEqual(ab.main([fix], out), 0)
-        self.assertRegex(out.getvalue(), r"HAKMEM_PREFAULT=1 +6 +100M +inconclusive \(95% CI -1\.9%\.\.\+2\.3%")
+        self.assertRegex(out.getvalue(), r"HAKMEM_PREFAULT=1 +6 +100M +100M \u00b1 1.29M +inconclusive \(95% CI -1\.9%\.\.\+2\.3%")
         out = io.StringIO()
         self.assertEqual(ab.main([fix, "--margin", "5"], out), 0)
-        self.assertRegex(out.getvalue(), r"HAKMEM_PREFAULT=1 +6 +100M +equivalent within \u00b15% \(95% CI -1\.9%")
+        self.assertRegex(out.getvalue(), r"HAKMEM_PREFAULT=1 +6 +100M +100M \u00b1 1.29M +equivalent within \u00b15% \(95% CI -1\.9%")
         self.assertAlmostEqual(verdict.margin_arg("2.5"), 0.025)
         for bad in ("abc", "0", "100", "-3"):
             with self.assertRaises(Exception):
