@@ -61,6 +61,10 @@ static void thread_exit(void *arg);
  * thread cache (limit 0): every malloc and free of one goes to its class's
  * lock, as a large block goes to the large lock, and an idle thread never
  * holds megabytes of them. */
+#ifndef BIN_MIN_BLOCKS
+#define BIN_MIN_BLOCKS 32
+#endif
+#define BIN_MIN_MAX_SIZE 8192
 static void limits_init(void)
 {
 	for (unsigned c = 1; c < HK_NCLS; c++) {
@@ -69,6 +73,8 @@ static void limits_init(void)
 			continue;
 		}
 		uint64_t n = 65536 / hk_class_size[c];
+		if (n < BIN_MIN_BLOCKS && hk_class_size[c] <= BIN_MIN_MAX_SIZE)
+			n = BIN_MIN_BLOCKS;
 		if (n > 256)
 			n = 256;
 		n = n * (uint64_t)hk_opt(TCACHE) / 100;
