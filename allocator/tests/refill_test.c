@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "splitmix.h"
 
 #define SLOTS 2048
 #define OPS 400000
@@ -29,14 +30,6 @@ struct worker {
 	uint64_t seed;
 	long bad_pattern, failed_alloc;
 };
-
-static uint64_t rng_next(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
-}
 
 static size_t pick_size(uint64_t r)
 {
