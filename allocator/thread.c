@@ -57,13 +57,18 @@ static void thread_exit(void *arg);
 /* ------------------------------------------------------ process init */
 
 /* Bin limits: about 64 KiB of blocks per class, between 2 and 256 blocks,
- * scaled by HAKMEM_TCACHE percent.  Mid classes (above 256 KiB) get no
+ * but at least BIN_MIN_BLOCKS for classes up to BIN_MIN_MAX_SIZE, all
+ * scaled by HAKMEM_TCACHE percent.  Why the floor: a bin's length does a
+ * random walk under a mixed churn, and the trips to the slabs come once
+ * per about (limit / 2)^2 operations of the class; with 64 KiB the 5-8 KiB
+ * classes had bins of 8-12 blocks and went to their lock every 20-50
+ * mallocs, 0.47% of all mallocs on `latency`, which set its p99.9 (issue
+ * 13 item 3).  The price: a thread may keep up to 64 blocks of each such
+ * class (512 KiB of 8 KiB blocks).  Mid classes (above 256 KiB) get no
  * thread cache (limit 0): every malloc and free of one goes to its class's
  * lock, as a large block goes to the large lock, and an idle thread never
  * holds megabytes of them. */
-#ifndef BIN_MIN_BLOCKS
-#define BIN_MIN_BLOCKS 32
-#endif
+#define BIN_MIN_BLOCKS 64
 #define BIN_MIN_MAX_SIZE 8192
 static void limits_init(void)
 {
