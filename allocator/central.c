@@ -85,6 +85,22 @@ void *hk_central_refill(unsigned cls, unsigned want, unsigned tid, unsigned *got
 			list_append(c, s);
 		}
 		unsigned before = n;
+		int whole = 0;
+		if (!head && s->free) {
+			/* the slab's whole free list when it fits the request: taken
+			 * without reading a block, and the refill stops there, with
+			 * fewer blocks than asked for (walking a list reads each
+			 * block's link, a cache miss per block of a big class: that
+			 * was the malloc latency tail, issue 13 item 3).  Its length
+			 * is what the slab counts. */
+			unsigned nfree = s->cap - s->used - (unsigned)((size_t)(s->end - s->bump) / s->size);
+			if (nfree <= want) {
+				head = s->free;
+				s->free = NULL;
+				n = nfree;
+				whole = 1;
+			}
+		}
 		while (n < want && s->free) {
 			void *b = s->free;
 			s->free = *(void **)b;
@@ -109,6 +125,8 @@ void *hk_central_refill(unsigned cls, unsigned want, unsigned tid, unsigned *got
 		s->owner = tid;
 		if (!s->free && s->bump >= s->end)
 			list_remove(c, s);
+		if (whole)
+			break;
 	}
 	if (n) {
 		c->n.refills++;

@@ -472,6 +472,16 @@ int hk_large_owns(const void *p)
 	return found;
 }
 
+void hk_large_foreach_mapping(void (*fn)(const void *p, size_t len, void *arg), void *arg)
+{
+	pthread_mutex_lock(&large_mu);
+	for (struct hk_large *h = live; h; h = h->next)
+		fn(h->map_base, h->map_len, arg);
+	for (struct hk_large *h = cache_head; h; h = h->next)
+		fn(h->map_base, h->map_len, arg);
+	pthread_mutex_unlock(&large_mu);
+}
+
 void hk_large_counts_get(struct hk_large_counts *out)
 {
 	pthread_mutex_lock(&large_mu);

@@ -40,6 +40,11 @@ int hk_large_owns(const void *p);
 struct hk_large_counts { HK_LARGE_COUNTS(HK_COUNT_FIELD) };
 void hk_large_counts_get(struct hk_large_counts *out);
 
+/* Call fn on every large mapping, live or cached, under the large lock:
+ * fn must not allocate (statistics).  A mapping being made or unmapped at
+ * that moment, outside the lock, is not seen. */
+void hk_large_foreach_mapping(void (*fn)(const void *p, size_t len, void *arg), void *arg);
+
 void hk_large_lock(void);
 void hk_large_unlock(void);
 

@@ -11,7 +11,11 @@
  *   = peak bytes handed out (slabs and large); keepcost = large-cache bytes.
  *   ordblks, smblks, fsmblks have no HAKMEM meaning: 0.
  * - malloc_stats: glibc's layout on stderr.
- * - malloc_info: an XML document like glibc's, with these figures.
+ * - malloc_info: an XML document like glibc's, with these figures, and
+ *   HAKMEM's residency (residency.h) and releases (os.h): <system
+ *   type="resident"> and type="hugepages" (left out when unknown), and
+ *   <released type="madvise|munmap|mremap" size=...> plus the number of
+ *   releases and the time of the last (ms since start, -1: none).
  * - mallopt: HAKMEM has no mallopt tunables (its knobs are the HAKMEM_*
  *   variables): every parameter is refused (returns 0), never pretended. */
 #include <errno.h>
@@ -24,6 +28,8 @@
 #include "decay.h"
 #include "fmt.h"
 #include "large.h"
+#include "os.h"
+#include "residency.h"
 #include "superslab.h"
 #include "thread.h"
 
@@ -132,13 +138,31 @@ HK_EXPORT int malloc_info(int options, FILE *fp)
 		"<system type=\"current\" size=\"%zu\"/>\n"
 		"<system type=\"max\" size=\"%zu\"/>\n"
 		"<aspace type=\"total\" size=\"%zu\"/>\n"
-		"<in_use size=\"%zu\"/>\n"
-		"</malloc>\n",
+		"<in_use size=\"%zu\"/>\n",
 		f.arena, f.arena, f.arena,
 		f.arena > f.small_used ? f.arena - f.small_used : 0,
 		f.large_n, f.large_bytes, f.cached,
 		f.arena + f.large_bytes + f.cached, f.peak,
 		f.arena + f.large_bytes + f.cached, f.small_used + f.large_bytes);
+	struct hk_residency r;
+	hk_residency_get(&r);
+	if (!r.resident_error)
+		fprintf(fp, "<system type=\"resident\" size=\"%llu\"/>\n", (unsigned long long)r.resident_bytes);
+	if (!r.huge_error)
+		fprintf(fp, "<system type=\"hugepages\" size=\"%llu\" shared_vma=\"%llu\"/>\n",
+			(unsigned long long)r.huge_bytes, (unsigned long long)r.huge_bytes_shared_vma);
+	struct hk_release_counts rc;
+	struct hk_release_event ev[HK_RELEASE_LOG];
+	unsigned n;
+	hk_os_releases_get(&rc, ev, &n);
+	fprintf(fp, "<released type=\"madvise\" size=\"%llu\"/>\n"
+		"<released type=\"munmap\" size=\"%llu\"/>\n"
+		"<released type=\"mremap\" size=\"%llu\"/>\n"
+		"<released type=\"count\" count=\"%llu\" last_ms=\"%lld\"/>\n",
+		(unsigned long long)rc.madvise_bytes, (unsigned long long)rc.munmap_bytes,
+		(unsigned long long)rc.mremap_bytes, (unsigned long long)rc.releases,
+		n ? (long long)ev[n - 1].ms : -1LL);
+	fputs("</malloc>\n", fp);
 	return 0;
 }
 

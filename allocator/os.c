@@ -20,6 +20,79 @@ struct hk_os_counts hk_os_counts;
 
 #define COUNT(field, n) __atomic_fetch_add(&hk_os_counts.field, (n), __ATOMIC_RELAXED)
 
+/* ---------------------------------------------------- release record */
+
+static struct hk_release_counts released;
+static struct hk_release_event release_ring[HK_RELEASE_LOG];
+static uint64_t start_ns;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void hk_os_mark_start(void)
+{
+	if (!start_ns)
+		start_ns = now_ns();
+}
+
+uint64_t hk_os_ms_since_start(void)
+{
+	return (now_ns() - start_ns) / 1000000u;
+}
+
+/* One successful release of `bytes` (a system call was made anyway, so
+ * reading the clock costs nothing in comparison). */
+static void note_release(enum hk_release_how how, size_t bytes)
+{
+	switch (how) {
+	case HK_HOW_DONTNEED:
+	case HK_HOW_FREE:
+		__atomic_fetch_add(&released.madvise_bytes, bytes, __ATOMIC_RELAXED);
+		break;
+	case HK_HOW_MUNMAP:
+		__atomic_fetch_add(&released.munmap_bytes, bytes, __ATOMIC_RELAXED);
+		break;
+	case HK_HOW_MREMAP:
+		__atomic_fetch_add(&released.mremap_bytes, bytes, __ATOMIC_RELAXED);
+		break;
+	}
+	uint64_t seq = __atomic_fetch_add(&released.releases, 1, __ATOMIC_RELAXED);
+	struct hk_release_event *e = &release_ring[seq % HK_RELEASE_LOG];
+	__atomic_store_n(&e->ms, hk_os_ms_since_start(), __ATOMIC_RELAXED);
+	__atomic_store_n(&e->bytes, (uint64_t)bytes, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->how, (uint64_t)how, __ATOMIC_RELEASE);
+}
+
+void hk_os_releases_get(struct hk_release_counts *c, struct hk_release_event ev[HK_RELEASE_LOG], unsigned *n)
+{
+#define GET(f) c->f = __atomic_load_n(&released.f, __ATOMIC_RELAXED);
+	HK_RELEASE_COUNTS(GET)
+#undef GET
+	uint64_t total = c->releases, k = total < HK_RELEASE_LOG ? total : HK_RELEASE_LOG;
+	*n = 0;
+	for (uint64_t seq = total - k; seq < total; seq++) {
+		const struct hk_release_event *e = &release_ring[seq % HK_RELEASE_LOG];
+		struct hk_release_event *out = &ev[*n];
+		out->how = __atomic_load_n(&e->how, __ATOMIC_ACQUIRE);
+		out->ms = __atomic_load_n(&e->ms, __ATOMIC_RELAXED);
+		out->bytes = __atomic_load_n(&e->bytes, __ATOMIC_RELAXED);
+		if (out->how)
+			(*n)++;
+	}
+}
+
+const char *hk_os_release_how_name(uint64_t how)
+{
+	static const char *const names[] = { "?", "dontneed", "free", "munmap", "mremap" };
+	return how < sizeof(names) / sizeof(names[0]) ? names[how] : "?";
+}
+
+/* --------------------------------------------------- system calls */
+
 static void *os_mmap(size_t len)
 {
 	COUNT(mmap, 1);
@@ -41,12 +114,21 @@ static int os_madvise(void *p, size_t len, int advice)
 	return -1;
 }
 
+/* munmap, counted as a call but not as a release (alignment slack). */
+static int os_munmap(void *p, size_t len)
+{
+	COUNT(munmap, 1);
+	if (munmap(p, len) != 0)
+		return -1;
+	COUNT(bytes_unmapped, len);
+	return 0;
+}
+
 int hk_os_unmap(void *p, size_t len)
 {
 	int saved = errno;
-	COUNT(munmap, 1);
-	if (munmap(p, len) == 0) {
-		COUNT(bytes_unmapped, len);
+	if (os_munmap(p, len) == 0) {
+		note_release(HK_HOW_MUNMAP, len);
 		return 0;
 	}
 	/* at vm.max_map_count the kernel cannot split a mapping: give the
@@ -54,6 +136,8 @@ int hk_os_unmap(void *p, size_t len)
 	COUNT(munmap_failures, 1);
 	COUNT(bytes_unmap_failed, len);
 	int r = os_madvise(p, len, MADV_DONTNEED) == 0 ? 1 : -1;
+	if (r == 1)
+		note_release(HK_HOW_DONTNEED, len);
 	errno = saved;
 	return r;
 }
@@ -68,7 +152,7 @@ void *hk_os_map_aligned(size_t len, size_t align, size_t align_off)
 		return NULL;
 	if ((((uintptr_t)p - align_off) & (align - 1)) == 0)
 		return p;
-	hk_os_unmap(p, len);
+	os_munmap(p, len);
 	if (len + align < len)
 		return NULL;
 	size_t big = len + align;
@@ -80,9 +164,9 @@ void *hk_os_map_aligned(size_t len, size_t align, size_t align_off)
 		start += align;
 	size_t head = start - (uintptr_t)raw, tail = big - head - len;
 	if (head)
-		hk_os_unmap(raw, head);
+		os_munmap(raw, head);
 	if (tail)
-		hk_os_unmap((char *)start + len, tail);
+		os_munmap((char *)start + len, tail);
 	return (void *)start;
 }
 
@@ -108,10 +192,14 @@ int hk_os_release(void *p, size_t len)
 	switch (hk_opt(RELEASE)) {
 	case HK_RELEASE_DONTNEED:
 		zeroed = os_madvise(p, len, MADV_DONTNEED) == 0;
+		if (zeroed)
+			note_release(HK_HOW_DONTNEED, len);
 		break;
 	case HK_RELEASE_FREE:
-		if (os_madvise(p, len, MADV_FREE) != 0 && errno == EINVAL)
-			zeroed = os_madvise(p, len, MADV_DONTNEED) == 0;   /* kernel without MADV_FREE */
+		if (os_madvise(p, len, MADV_FREE) == 0)
+			note_release(HK_HOW_FREE, len);
+		else if (errno == EINVAL && (zeroed = os_madvise(p, len, MADV_DONTNEED) == 0))   /* kernel without MADV_FREE */
+			note_release(HK_HOW_DONTNEED, len);
 		break;
 	default:
 		break;
@@ -128,10 +216,12 @@ int hk_os_resize_in_place(void *p, size_t old_len, size_t new_len)
 	errno = saved;
 	if (q == MAP_FAILED)
 		return -1;
-	if (new_len > old_len)
+	if (new_len > old_len) {
 		COUNT(bytes_mapped, new_len - old_len);
-	else
+	} else if (new_len < old_len) {
 		COUNT(bytes_unmapped, old_len - new_len);
+		note_release(HK_HOW_MREMAP, old_len - new_len);
+	}
 	return 0;
 }
 
@@ -149,7 +239,7 @@ void *hk_os_move_grow(void *p, size_t old_len, size_t new_len, size_t align)
 	void *q = mremap(p, old_len, new_len, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
 	if (q == MAP_FAILED) {
 		/* e.g. the old range spans two kernel mappings */
-		hk_os_unmap(dst, new_len);
+		os_munmap(dst, new_len);     /* reserved only, never touched: not a release */
 		errno = saved;
 		return NULL;
 	}

@@ -27,6 +27,36 @@
 struct hk_os_counts { HK_OS_COUNTS(HK_COUNT_FIELD) };
 extern struct hk_os_counts hk_os_counts;
 
+/* Memory given back to the OS, by how: bytes by madvise (MADV_DONTNEED
+ * or MADV_FREE, including the MADV_DONTNEED that stands in for a failed
+ * munmap), by munmap (whole mappings given up; the alignment slack cut off
+ * a new mapping was never touched and is not a release: it is only in
+ * bytes_unmapped), by mremap shrinking a large block in place; and the
+ * number of releases.  Successful calls only.  The same range may be
+ * counted twice (released by madvise, later unmapped), as the system calls
+ * themselves would be.  A small ring keeps the last HK_RELEASE_LOG
+ * releases with their time (ms since the allocator started). */
+#define HK_RELEASE_COUNTS(X) X(madvise_bytes) X(munmap_bytes) X(mremap_bytes) X(releases)
+struct hk_release_counts { HK_RELEASE_COUNTS(HK_COUNT_FIELD) };
+#define HK_RELEASE_LOG 8
+enum hk_release_how { HK_HOW_DONTNEED = 1, HK_HOW_FREE, HK_HOW_MUNMAP, HK_HOW_MREMAP };
+struct hk_release_event {
+	uint64_t ms;                /* ms since the allocator started */
+	uint64_t bytes;
+	uint64_t how;               /* enum hk_release_how; 0: slot never written */
+};
+/* The totals, and the last releases oldest first (*n of them, at most
+ * HK_RELEASE_LOG).  An entry being written by another thread at that
+ * moment may read half old, half new (no lock: releases come from under
+ * several locks and from none). */
+void hk_os_releases_get(struct hk_release_counts *c, struct hk_release_event ev[HK_RELEASE_LOG], unsigned *n);
+/* "dontneed", "free", "munmap", "mremap". */
+const char *hk_os_release_how_name(uint64_t how);
+/* Note the start time (once, at library start-up). */
+void hk_os_mark_start(void);
+/* Milliseconds since hk_os_mark_start (monotonic clock). */
+uint64_t hk_os_ms_since_start(void);
+
 /* A fresh anonymous mapping of len bytes whose start is aligned to
  * `align` (a power of two, >= HK_PAGE), at `align_off` past an aligned
  * address (align_off < align; used to place huge-aligned blocks). */

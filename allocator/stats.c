@@ -15,6 +15,7 @@
 #include "large.h"
 #include "options.h"
 #include "os.h"
+#include "residency.h"
 #include "sizeclass.h"
 #include "thread.h"
 
@@ -29,6 +30,7 @@ static struct stat stderr_at_start;
 void hk_stats_setup(void)
 {
 	loaded_pid = getpid();
+	hk_os_mark_start();
 	if (hk_opt(STATS) != HK_STATS_OFF && fstat(2, &stderr_at_start) == 0)
 		saved_stderr = fcntl(2, F_DUPFD_CLOEXEC, 100);
 }
@@ -62,6 +64,12 @@ struct all_stats {
 	struct hk_ss_counts ss;
 	struct hk_os_counts os;
 	struct bytes_stats bytes;
+	struct hk_release_counts released;
+	/* not from the X-macro lists (see write_memory, write_released) */
+	struct hk_residency res;
+	uint64_t live_bytes;             /* bytes_in_use minus blocks in thread caches */
+	struct hk_release_event recent[HK_RELEASE_LOG];
+	unsigned nrecent;
 };
 
 /* One row per counter of a list: its name and where it sits. */
@@ -74,11 +82,13 @@ struct field {
 #define SS_ROW(n) { #n, offsetof(struct all_stats, ss.n) },
 #define OS_ROW(n) { #n, offsetof(struct all_stats, os.n) },
 #define BYTES_ROW(n) { #n, offsetof(struct all_stats, bytes.n) },
+#define RELEASED_ROW(n) { #n, offsetof(struct all_stats, released.n) },
 static const struct field class_fields[] = { CLASS_COUNTS(CLASS_ROW) };
 static const struct field large_fields[] = { HK_LARGE_COUNTS(LARGE_ROW) };
 static const struct field ss_fields[] = { HK_SS_COUNTS(SS_ROW) };
 static const struct field os_fields[] = { HK_OS_COUNTS(OS_ROW) };
 static const struct field bytes_fields[] = { BYTES_COUNTS(BYTES_ROW) };
+static const struct field released_fields[] = { HK_RELEASE_COUNTS(RELEASED_ROW) };
 
 /* The groups after the class table, in output order.  `key` is the JSON
  * object's name (NULL: the fields are top-level); `title` the table's. */
@@ -91,6 +101,7 @@ static const struct group {
 	{ "superslabs", "superslabs", ss_fields, sizeof(ss_fields) / sizeof(ss_fields[0]) },
 	{ NULL, "bytes (slab blocks out + large mappings)", bytes_fields, sizeof(bytes_fields) / sizeof(bytes_fields[0]) },
 	{ "syscalls", "syscalls", os_fields, sizeof(os_fields) / sizeof(os_fields[0]) },
+	{ "released", "released to the OS (bytes by how)", released_fields, sizeof(released_fields) / sizeof(released_fields[0]) },
 };
 #define NGROUPS (sizeof(groups) / sizeof(groups[0]))
 #define NCLASS_FIELDS (sizeof(class_fields) / sizeof(class_fields[0]))
@@ -129,6 +140,143 @@ static void collect(struct all_stats *s)
 #undef COPY
 	s->bytes.bytes_in_use = __atomic_load_n(&hk_bytes_in_use, __ATOMIC_RELAXED);
 	s->bytes.peak_bytes_in_use = __atomic_load_n(&hk_bytes_peak, __ATOMIC_RELAXED);
+	uint64_t cached = 0;
+	for (unsigned c = 1; c < HK_NCLS; c++)
+		cached += s->cls[c].in_thread_caches * hk_class_size[c];
+	s->live_bytes = s->bytes.bytes_in_use > cached ? s->bytes.bytes_in_use - cached : 0;
+	hk_os_releases_get(&s->released, s->recent, &s->nrecent);
+	hk_residency_get(&s->res);
+}
+
+/* ------------------------------------- memory: resident, huge, fragmentation */
+
+static void put_i64(struct hk_buf *b, int64_t v)
+{
+	if (v < 0)
+		hk_buf_str(b, "-");
+	hk_buf_u64(b, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
+}
+
+/* Resident bytes of HAKMEM's mappings that hold no live byte: negative
+ * when live blocks were never touched (a malloc'd, unwritten buffer). */
+static int64_t fragmentation(const struct all_stats *s)
+{
+	return (int64_t)s->res.resident_bytes - (int64_t)s->live_bytes;
+}
+
+/* fragmentation as a percentage of the resident bytes, one decimal */
+static void put_frag_pct(struct hk_buf *b, const struct all_stats *s)
+{
+	int64_t f = fragmentation(s), r = (int64_t)s->res.resident_bytes;
+	int64_t pm = (f * 1000 + (f < 0 ? -r / 2 : r / 2)) / r;
+	if (pm < 0)
+		hk_buf_str(b, "-");
+	uint64_t a = pm < 0 ? (uint64_t)-pm : (uint64_t)pm;
+	hk_buf_u64(b, a / 10);
+	hk_buf_str(b, ".");
+	hk_buf_u64(b, a % 10);
+}
+
+/* key value pairs, table form (" key value") or JSON ("key":value) */
+struct kv {
+	struct hk_buf *b;
+	int json, first;
+};
+
+static void kv_key(struct kv *k, const char *key)
+{
+	if (k->json) {
+		hk_buf_str(k->b, k->first ? "" : ",");
+		hk_buf_json_str(k->b, key);
+		hk_buf_str(k->b, ":");
+	} else {
+		hk_buf_str(k->b, k->first ? " " : ", ");
+		hk_buf_str(k->b, key);
+		hk_buf_str(k->b, " ");
+	}
+	k->first = 0;
+}
+
+/* an unknown figure: JSON null and the reason beside it; the table says why */
+static void kv_unknown(struct kv *k, const char *key, const char *why)
+{
+	kv_key(k, key);
+	hk_buf_str(k->b, k->json ? "null" : "n/a (");
+	if (!k->json) {
+		hk_buf_str(k->b, why);
+		hk_buf_str(k->b, ")");
+	}
+}
+
+static void write_memory(struct hk_buf *b, const struct all_stats *s, int json)
+{
+	struct kv k = { b, json, 1 };
+	const struct hk_residency *r = &s->res;
+	kv_key(&k, "mapped_bytes");
+	hk_buf_u64(b, r->mapped_bytes);
+	if (r->resident_error) {
+		kv_unknown(&k, "resident_bytes", r->resident_error);
+		kv_key(&k, "live_bytes");
+		hk_buf_u64(b, s->live_bytes);
+		kv_unknown(&k, "fragmentation_bytes", r->resident_error);
+		kv_unknown(&k, "fragmentation_pct", r->resident_error);
+	} else {
+		kv_key(&k, "resident_bytes");
+		hk_buf_u64(b, r->resident_bytes);
+		kv_key(&k, "live_bytes");
+		hk_buf_u64(b, s->live_bytes);
+		kv_key(&k, "fragmentation_bytes");
+		put_i64(b, fragmentation(s));
+		if (r->resident_bytes) {
+			kv_key(&k, "fragmentation_pct");
+			put_frag_pct(b, s);
+		} else {
+			kv_unknown(&k, "fragmentation_pct", "nothing resident");
+		}
+	}
+	if (r->huge_error) {
+		kv_unknown(&k, "hugepage_bytes", r->huge_error);
+		kv_unknown(&k, "hugepage_bytes_shared_vma", r->huge_error);
+	} else {
+		kv_key(&k, "hugepage_bytes");
+		hk_buf_u64(b, r->huge_bytes);
+		kv_key(&k, "hugepage_bytes_shared_vma");
+		hk_buf_u64(b, r->huge_bytes_shared_vma);
+	}
+	if (json && (r->resident_error || r->huge_error)) {
+		kv_key(&k, "error");
+		hk_buf_json_str(b, r->resident_error ? r->resident_error : r->huge_error);
+	}
+}
+
+/* the time of the last release and the last few (after the X-macro
+ * figures of the "released" group) */
+static void write_recent(struct hk_buf *b, const struct all_stats *s, int json)
+{
+	struct kv k = { b, json, 0 };
+	if (s->nrecent) {
+		kv_key(&k, "last_release_ms");
+		hk_buf_u64(b, s->recent[s->nrecent - 1].ms);
+	} else {
+		kv_unknown(&k, "last_release_ms", "nothing released");
+	}
+	if (!json && !s->nrecent)
+		return;
+	hk_buf_str(b, json ? ",\"recent\":[" : "\n recent releases (ms since start, bytes, how; oldest first):");
+	for (unsigned i = 0; i < s->nrecent; i++) {
+		const char *how = hk_os_release_how_name(s->recent[i].how);
+		hk_buf_str(b, json ? (i ? ",{\"ms\":" : "{\"ms\":") : (i ? "; " : " "));
+		hk_buf_u64(b, s->recent[i].ms);
+		hk_buf_str(b, json ? ",\"bytes\":" : " ");
+		hk_buf_u64(b, s->recent[i].bytes);
+		hk_buf_str(b, json ? ",\"how\":" : " ");
+		if (json)
+			hk_buf_json_str(b, how);
+		else
+			hk_buf_str(b, how);
+		hk_buf_str(b, json ? "}" : "");
+	}
+	hk_buf_str(b, json ? "]" : "");
 }
 
 /* ------------------------------------------------------------- table */
@@ -177,8 +325,13 @@ static void write_table(int fd, const struct all_stats *s)
 			hk_buf_str(&b, " ");
 			hk_buf_u64(&b, get(s, &groups[g].fields[i]));
 		}
+		if (groups[g].fields == released_fields)
+			write_recent(&b, s, 0);
 		hk_buf_str(&b, "\n");
 	}
+	hk_buf_str(&b, " memory (SuperSlabs + large mappings):");
+	write_memory(&b, s, 0);
+	hk_buf_str(&b, "\n");
 	hk_buf_flush(&b);
 }
 
@@ -243,10 +396,14 @@ static void write_json(int fd, const struct all_stats *s)
 			hk_buf_str(&b, ":{");
 		}
 		json_fields(&b, s, groups[g].fields, groups[g].n, 1);
+		if (groups[g].fields == released_fields)
+			write_recent(&b, s, 1);
 		if (groups[g].key)
 			hk_buf_str(&b, "}");
 	}
-	hk_buf_str(&b, "}\n");
+	hk_buf_str(&b, ",\"memory\":{");
+	write_memory(&b, s, 1);
+	hk_buf_str(&b, "}}\n");
 	hk_buf_flush(&b);
 }
 

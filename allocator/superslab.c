@@ -505,6 +505,14 @@ int hk_ss_owns(const void *p)
 	return found;
 }
 
+void hk_ss_foreach_mapping(void (*fn)(const void *p, size_t len, void *arg), void *arg)
+{
+	pthread_mutex_lock(&ss_mu);
+	for (struct hk_ss *ss = all; ss; ss = ss->all_next)
+		fn(ss, HK_SS_SIZE, arg);
+	pthread_mutex_unlock(&ss_mu);
+}
+
 void hk_ss_counts_get(struct hk_ss_counts *out)
 {
 	pthread_mutex_lock(&ss_mu);

@@ -137,6 +137,10 @@ int hk_ss_owns(const void *p);
 struct hk_ss_counts { HK_SS_COUNTS(HK_COUNT_FIELD) };
 void hk_ss_counts_get(struct hk_ss_counts *out);
 
+/* Call fn on every SuperSlab mapping (live or pooled), under the
+ * SuperSlab lock: fn must not allocate or take that lock (statistics). */
+void hk_ss_foreach_mapping(void (*fn)(const void *p, size_t len, void *arg), void *arg);
+
 void hk_ss_lock(void);
 void hk_ss_unlock(void);
 

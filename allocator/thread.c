@@ -57,10 +57,19 @@ static void thread_exit(void *arg);
 /* ------------------------------------------------------ process init */
 
 /* Bin limits: about 64 KiB of blocks per class, between 2 and 256 blocks,
- * scaled by HAKMEM_TCACHE percent.  Mid classes (above 256 KiB) get no
+ * but at least BIN_MIN_BLOCKS for classes up to BIN_MIN_MAX_SIZE, all
+ * scaled by HAKMEM_TCACHE percent.  Why the floor: a bin's length does a
+ * random walk under a mixed churn, and the trips to the slabs come once
+ * per about (limit / 2)^2 operations of the class; with 64 KiB the 5-8 KiB
+ * classes had bins of 8-12 blocks and went to their lock every 20-50
+ * mallocs, 0.47% of all mallocs on `latency`, which set its p99.9 (issue
+ * 13 item 3).  The price: a thread may keep up to 64 blocks of each such
+ * class (512 KiB of 8 KiB blocks).  Mid classes (above 256 KiB) get no
  * thread cache (limit 0): every malloc and free of one goes to its class's
  * lock, as a large block goes to the large lock, and an idle thread never
  * holds megabytes of them. */
+#define BIN_MIN_BLOCKS 64
+#define BIN_MIN_MAX_SIZE 8192
 static void limits_init(void)
 {
 	for (unsigned c = 1; c < HK_NCLS; c++) {
@@ -69,6 +78,8 @@ static void limits_init(void)
 			continue;
 		}
 		uint64_t n = 65536 / hk_class_size[c];
+		if (n < BIN_MIN_BLOCKS && hk_class_size[c] <= BIN_MIN_MAX_SIZE)
+			n = BIN_MIN_BLOCKS;
 		if (n > 256)
 			n = 256;
 		n = n * (uint64_t)hk_opt(TCACHE) / 100;

@@ -12,21 +12,13 @@
 #include <string.h>
 
 #include "check.h"
+#include "splitmix.h"
 
 #define THREADS 4
 #define ROUNDS 6
 #define OPS 60000
 #define SLOTS 512
 #define RING 1024
-
-static uint64_t rng_next(uint64_t *s)
-{
-	/* splitmix64: deterministic, one state word per thread */
-	uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
-}
 
 static size_t pick_size(uint64_t r)
 {

@@ -231,6 +231,28 @@ class AboveFloor(unittest.TestCase):
         self.assertNotIn("alloc ns/op", text)
 
 
+class AllocatorMemory(unittest.TestCase):
+    def test_own_figures_at_exit(self):
+        """Records carrying HAKMEM's memory statistics get the table, with
+        the medians; a figure the allocator reported as null is n/a."""
+        recs = fixture()
+        label = sorted({r["variant"] for r in recs})[0]
+        runs = [r for r in recs if r["variant"] == label and r.get("status") == "ok" and not r.get("warmup")]
+        for i, r in enumerate(runs):
+            r["allocator_stats"] = {"memory": {"resident_bytes": (10 + i) << 20, "live_bytes": 4 << 20,
+                                               "fragmentation_pct": 60.0, "hugepage_bytes": None},
+                                    "released": {"madvise_bytes": 2 << 20, "munmap_bytes": 0}}
+        text, _, _ = build(recs)
+        self.assertIn("The allocator's own figures at exit", text)
+        import verdict
+        med = float(np.median([10 + i for i in range(len(runs))]))
+        self.assertIn("| %s | %d | %s | 4 | 60 | n/a | 2 | 0 |" % (label, len(runs), verdict.fmt_num(med)), text)
+
+    def test_nothing_without_them(self):
+        text, _, _ = build(fixture())
+        self.assertNotIn("The allocator's own figures", text)
+
+
 EXAMPLE = os.path.join(HERE, "..", "..", "reports", "2026-11-24-random_mixed-analyze", "results.jsonl.gz")
 TLB_FIX = os.path.join(HERE, "fixtures", "tlb_random_mixed.jsonl")
 
