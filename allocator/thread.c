@@ -29,6 +29,7 @@
 #include "fmt.h"
 #include "options.h"
 #include "os.h"
+#include "remote.h"
 #include "sizeclass.h"
 
 __thread struct hk_tcache hk_tc __attribute__((tls_model("initial-exec")));
@@ -118,6 +119,9 @@ static void thread_init(void)
 		return;     /* a nested call (pthread_setspecific's calloc) got here first */
 	tc->state = HK_T_ACTIVE;
 	tc->tid = __atomic_fetch_add(&next_tid, 1, __ATOMIC_RELAXED);
+	if (tc->tid == 0)       /* 2^32 threads later: 0 means "no owner" */
+		tc->tid = __atomic_fetch_add(&next_tid, 1, __ATOMIC_RELAXED);
+	hk_owner_alive_set(tc->tid);
 	tc->counted = stats_mode ? counted_get() : NULL;
 	for (unsigned c = 1; c < HK_NCLS; c++) {
 		if (tc->counted) {
@@ -138,6 +142,12 @@ static void thread_init(void)
 	pthread_setspecific(exit_key, tc);
 }
 
+void hk_thread_start(void)
+{
+	if (hk_tc.state == HK_T_FRESH)
+		thread_init();
+}
+
 static void thread_exit(void *arg)
 {
 	(void)arg;
@@ -145,6 +155,9 @@ static void thread_exit(void *arg)
 	if (tc->state != HK_T_ACTIVE)
 		return;
 	tc->state = HK_T_EXITING;
+	hk_remote_flush_own();
+	/* from here on, our slabs' blocks are adopted by whoever frees them */
+	hk_owner_gone(tc->tid);
 	struct hk_counted *k = tc->counted;
 	for (unsigned c = 1; c < HK_NCLS; c++) {
 		struct hk_bin *b = &tc->bins[c];
@@ -275,6 +288,7 @@ void hk_thread_flush_own(void)
 	struct hk_tcache *tc = &hk_tc;
 	if (tc->state != HK_T_ACTIVE)
 		return;
+	hk_remote_flush_own();
 	for (unsigned c = 1; c < HK_NCLS; c++) {
 		struct hk_bin *b = real_bin(tc, c);
 		if (b->head)
@@ -299,6 +313,9 @@ void hk_threads_unlock(void) { pthread_mutex_unlock(&threads_mu); }
 
 void hk_threads_forget_others(void)
 {
+	hk_owner_forget_all();
+	if (hk_tc.state == HK_T_ACTIVE)
+		hk_owner_alive_set(hk_tc.tid);
 	threads = hk_tc.state == HK_T_ACTIVE ? &hk_tc : NULL;
 	if (threads)
 		hk_tc.next = hk_tc.prev = NULL;

@@ -8,6 +8,9 @@
  * cheap after the first call). */
 void hk_thread_setup(void);
 
+/* Initialise the calling thread if it is fresh (its first slow path). */
+void hk_thread_start(void);
+
 /* Give every block in the calling thread's cache back to its slab
  * (malloc_trim). */
 void hk_thread_flush_own(void);
