@@ -239,10 +239,12 @@ void *hk_central_refill(unsigned cls, unsigned want, unsigned tid, unsigned *got
 
 /* ------------------------------------------------------------- flush */
 
-/* Under c->mu: the blocks of `list` back to their slabs. */
-static void flush_locked(struct hk_central *c, unsigned cls, void *list, unsigned tid)
+/* Under c->mu: the blocks of `list` back to their slabs; returns the
+ * slabs released. */
+static unsigned flush_locked(struct hk_central *c, unsigned cls, void *list, unsigned tid)
 {
 	uint64_t n = 0, remote = 0;
+	unsigned released = 0;
 	collect_if_pending(c, cls);
 	while (list) {
 		void *b = list;
@@ -263,6 +265,7 @@ static void flush_locked(struct hk_central *c, unsigned cls, void *list, unsigne
 		if (--s->used == 0 && c->npartial > 1) {
 			list_remove(c, s);
 			c->n.slabs_released++;
+			released++;
 			hk_slab_release(s);
 		}
 	}
@@ -271,14 +274,16 @@ static void flush_locked(struct hk_central *c, unsigned cls, void *list, unsigne
 	c->n.remote_frees += remote;
 	hk_bytes_sub(n * hk_class_size[cls]);
 	check_class(c, cls);
+	return released;
 }
 
-void hk_central_flush(unsigned cls, void *list, unsigned tid)
+unsigned hk_central_flush(unsigned cls, void *list, unsigned tid)
 {
 	struct hk_central *c = &hk_central[cls];
 	pthread_mutex_lock(&c->mu);
-	flush_locked(c, cls, list, tid);
+	unsigned released = flush_locked(c, cls, list, tid);
 	pthread_mutex_unlock(&c->mu);
+	return released;
 }
 
 void hk_central_remote(unsigned cls, void *list, unsigned tid)

@@ -38,8 +38,9 @@ extern struct hk_central hk_central[HK_NCLS];
 /* Up to `want` blocks of class cls as a NULL-terminated list; *got = how
  * many.  NULL when no memory could be mapped. */
 void *hk_central_refill(unsigned cls, unsigned want, unsigned tid, unsigned *got);
-/* Give a NULL-terminated list of blocks of class cls back to their slabs. */
-void hk_central_flush(unsigned cls, void *list, unsigned tid);
+/* Give a NULL-terminated list of blocks of class cls back to their slabs;
+ * returns how many slabs that emptied and released. */
+unsigned hk_central_flush(unsigned cls, void *list, unsigned tid);
 
 /* Owners: the ids of live threads (hk_tcache.tid; 0 is nobody).  Exact
  * while fewer than HK_ALIVE_SLOTS threads live; beyond, a live thread may

@@ -18,8 +18,9 @@
  * That is how an exited thread's slabs are taken over (larson's workers
  * inherit the arrays of threads that are gone).
  *
- * A batch holds at most 16 KiB of blocks (and at most 32 blocks); classes
- * of 16 KiB and more are sent one block at a time.  The batches are sent
+ * A batch holds at most 16 KiB of blocks (and at most 32 blocks), scaled
+ * down like the thread caches when many threads live; bigger classes are
+ * sent one block at a time.  The batches are sent
  * at thread exit, by malloc_trim, and by the thread's own drains
  * (thread.c), so an idle thread keeps at most that much per class. */
 #include "remote.h"
@@ -42,7 +43,7 @@ static __thread struct batch batches[HK_NCLS] __attribute__((tls_model("initial-
 
 static unsigned batch_limit(unsigned cls)
 {
-	size_t n = BATCH_BYTES / hk_class_size[cls];
+	size_t n = BATCH_BYTES * hk_thread_cache_scale() / 1000 / hk_class_size[cls];
 	return n > BATCH_MAX ? BATCH_MAX : n ? (unsigned)n : 1u;
 }
 

@@ -8,6 +8,10 @@
  * cheap after the first call). */
 void hk_thread_setup(void);
 
+/* The calling thread's cache scale, in thousandths of the full limits
+ * (fewer when many threads live; see thread.c). */
+uint32_t hk_thread_cache_scale(void);
+
 /* Initialise the calling thread if it is fresh (its first slow path). */
 void hk_thread_start(void);
 
