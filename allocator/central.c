@@ -53,28 +53,22 @@ static void list_remove(struct hk_central *c, struct hk_slab *s)
 
 /* ------------------------------------------------------ ownership */
 
-/* slot tid % HK_ALIVE_SLOTS holds tid while that thread lives */
-static uint32_t alive[HK_ALIVE_SLOTS];
+uint32_t hk_alive[HK_ALIVE_SLOTS];
 
 void hk_owner_alive_set(uint32_t tid)
 {
-	__atomic_store_n(&alive[tid % HK_ALIVE_SLOTS], tid, __ATOMIC_RELAXED);
+	__atomic_store_n(&hk_alive[tid % HK_ALIVE_SLOTS], tid, __ATOMIC_RELAXED);
 }
 
 void hk_owner_gone(uint32_t tid)
 {
-	__atomic_compare_exchange_n(&alive[tid % HK_ALIVE_SLOTS], &tid, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	__atomic_compare_exchange_n(&hk_alive[tid % HK_ALIVE_SLOTS], &tid, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 }
 
 void hk_owner_forget_all(void)
 {
 	for (unsigned i = 0; i < HK_ALIVE_SLOTS; i++)
-		alive[i] = 0;
-}
-
-int hk_owner_alive(uint32_t tid)
-{
-	return tid && __atomic_load_n(&alive[tid % HK_ALIVE_SLOTS], __ATOMIC_RELAXED) == tid;
+		hk_alive[i] = 0;
 }
 
 /* The partial slab a refill by thread tid takes from: the first of the

@@ -50,7 +50,11 @@ unsigned hk_central_flush(unsigned cls, void *list, unsigned tid);
 void hk_owner_alive_set(uint32_t tid);
 void hk_owner_gone(uint32_t tid);
 void hk_owner_forget_all(void);         /* fork child */
-int hk_owner_alive(uint32_t tid);
+extern uint32_t hk_alive[HK_ALIVE_SLOTS];   /* slot tid % HK_ALIVE_SLOTS holds tid while it lives */
+HK_INLINE int hk_owner_alive(uint32_t tid)
+{
+	return tid && __atomic_load_n(&hk_alive[tid % HK_ALIVE_SLOTS], __ATOMIC_RELAXED) == tid;
+}
 
 /* Remote frees (a thread gives back blocks another thread refilled): a
  * NULL-terminated list of blocks of class cls, in the order freed.  Under

@@ -37,6 +37,7 @@
 struct batch {
 	void *head;         /* LIFO list: runs of one slab stay contiguous */
 	uint32_t n;
+	uint32_t limit;     /* set when the batch starts (no division per free) */
 };
 
 static __thread struct batch batches[HK_NCLS] __attribute__((tls_model("initial-exec")));
@@ -63,10 +64,12 @@ HK_NOINLINE void hk_free_remote(unsigned cls, void *p)
 		return;
 	}
 	struct batch *b = &batches[cls];
+	if (!b->n)
+		b->limit = batch_limit(cls);
 	*(void **)p = b->head;
 	b->head = p;
 	/* an exiting thread keeps nothing: its batches were sent already */
-	if (++b->n < batch_limit(cls) && tc->state == HK_T_ACTIVE)
+	if (++b->n < b->limit && tc->state == HK_T_ACTIVE)
 		return;
 	void *list = b->head;
 	b->head = NULL;
