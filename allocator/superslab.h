@@ -29,11 +29,11 @@ enum hk_kind { HK_KIND_SMALL = 1, HK_KIND_LARGE = 2 };
  * hk_slab.owner, written under the class lock, read by free() without one:
  * a stale value only sends a block to the other of two correct paths). */
 struct hk_unit {
-	uint32_t owner;             /* beside `cls`: free() reads both from one line */
-	uint32_t spare;             /* keeps `cls` at offset 8 mod 16 (see above) */
+	uint64_t spare;             /* keeps `cls` at offset 8 mod 16 (see above) */
 	uint8_t cls;                /* size class of the slab using this unit, or 0 */
 	uint8_t slab;               /* index of that slab's first unit */
-	uint8_t pad[6];
+	uint8_t pad[2];
+	uint32_t owner;             /* at 12 mod 16, beside `cls`: no 4 KiB aliasing with list links either */
 };
 
 struct hk_prefix {

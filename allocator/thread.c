@@ -405,4 +405,7 @@ void hk_threads_forget_others(void)
 	threads = hk_tc.state == HK_T_ACTIVE ? &hk_tc : NULL;
 	if (threads)
 		hk_tc.next = hk_tc.prev = NULL;
+	/* the child's caches share the budget with nobody */
+	nlive = threads ? 1 : 0;
+	rescale();
 }
