@@ -30,6 +30,7 @@
 #include "sizeclass.h"
 #include "superslab.h"
 #include "init.h"
+#include "remote.h"
 #include "thread.h"
 
 static inline int is_pow2(size_t x) { return x && !(x & (x - 1)); }
@@ -142,11 +143,15 @@ HK_INLINE void hk_free(void *p)
 #if HAKMEM_DEBUG
 	unsigned cls = debug_check_free(p);
 #else
-	struct hk_prefix *h = hk_prefix_of(p);
-	unsigned cls = hk_class_of_ptr(h, p);
+	unsigned cls = hk_class_of_ptr(hk_prefix_of(p), p);
 #endif
 	if (HK_UNLIKELY(!cls)) {
 		free_not_small(p);
+		return;
+	}
+	/* another thread's block goes home (remote.c), not into our cache */
+	if (HK_UNLIKELY(!hk_owner_is(hk_prefix_of(p), p, hk_tc.tid))) {
+		hk_free_remote(cls, p);
 		return;
 	}
 	hk_bin_push(cls, p);

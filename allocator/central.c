@@ -1,6 +1,19 @@
 /* central.c - see central.h.  Everything here runs under one class's lock
  * and is reached once per batch of blocks (a refill or an overflow), so
- * its cost is shared by tens of mallocs or frees. */
+ * its cost is shared by tens of mallocs or frees; the exception is the
+ * lock-free push of remote frees (hk_central_remote), used only when the
+ * class lock is busy.
+ *
+ * Remote lists and the pending stack (mimalloc's thread-free lists, with
+ * the slab found through a per-class stack instead of an owning heap):
+ * - a sender pushes a run of blocks of one slab onto s->remote with one
+ *   CAS; if the list was empty it then pushes s onto c->pending, so a slab
+ *   with remote blocks is on the stack exactly once (or about to be);
+ * - a collector (under the class lock) takes the whole stack at once, and
+ *   for each slab reads pending_next BEFORE taking s->remote: after that
+ *   exchange a sender may push s again, rewriting pending_next;
+ * - blocks on a remote list still count in s->used, so a slab with one
+ *   cannot be released (nor reused by another class) under a sender. */
 #include "central.h"
 
 #include "bytes.h"
@@ -38,6 +51,51 @@ static void list_remove(struct hk_central *c, struct hk_slab *s)
 	c->npartial--;
 }
 
+/* ------------------------------------------------------ ownership */
+
+uint32_t hk_alive[HK_ALIVE_SLOTS];
+
+void hk_owner_alive_set(uint32_t tid)
+{
+	__atomic_store_n(&hk_alive[tid % HK_ALIVE_SLOTS], tid, __ATOMIC_RELAXED);
+}
+
+void hk_owner_gone(uint32_t tid)
+{
+	__atomic_compare_exchange_n(&hk_alive[tid % HK_ALIVE_SLOTS], &tid, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
+void hk_owner_forget_all(void)
+{
+	for (unsigned i = 0; i < HK_ALIVE_SLOTS; i++)
+		hk_alive[i] = 0;
+}
+
+/* The partial slab a refill by thread tid takes from: the first of the
+ * first few that is its own or has no live owner, else the head.  Two
+ * threads refilling from one slab would each turn the other's frees into
+ * remote ones. */
+#define PICK_TRIES 8
+static struct hk_slab *pick_slab(struct hk_central *c, unsigned tid)
+{
+	unsigned tries = 0;
+	for (struct hk_slab *s = c->head; s && tries < PICK_TRIES; s = s->next, tries++)
+		if (s->owner == tid || !hk_owner_alive(s->owner))
+			return s;
+	return tries < PICK_TRIES ? NULL : c->head;
+}
+
+/* s's blocks are now refilled by thread tid: free() compares the unit
+ * entries' copy with the freeing thread's id. */
+static void set_owner(struct hk_slab *s, unsigned tid)
+{
+	struct hk_ss *ss = (struct hk_ss *)hk_prefix_of(s);
+	unsigned u = (unsigned)(s - ss->slabs);
+	s->owner = tid;
+	for (unsigned i = u; i < u + s->nunits; i++)
+		__atomic_store_n(&ss->h.unit[i].owner, tid, __ATOMIC_RELAXED);
+}
+
 /* ------------------------------------------------------ debug checks */
 
 #if HK_DEBUG_INVARIANTS
@@ -60,12 +118,62 @@ static void check_class(struct hk_central *c, unsigned cls)
 		}
 		HK_CHECK(nfree + (uint64_t)(s->end - s->bump) / s->size + s->used == s->cap,
 			 "slab blocks do not add up (free + uncarved + out != capacity)", s);
+		/* blocks pushed remotely are still out: at most `used` of them,
+		 * all of this slab (senders only prepend, so walking is safe) */
+		uint64_t nremote = 0;
+		for (void *b = __atomic_load_n(&s->remote, __ATOMIC_ACQUIRE); b; b = *(void **)b) {
+			HK_CHECK(hk_slab_of(b) == s, "remote-freed block on another slab's remote list", b);
+			HK_CHECK(++nremote <= s->used, "more remote-freed blocks than blocks out (a cycle or a double free?)", s);
+		}
 	}
 	HK_CHECK(n == c->npartial && c->tail == prev, "partial list count or tail", c->head);
 }
 #else
 #define check_class(c, cls) ((void)0)
 #endif
+
+/* ---------------------------------------------------- remote frees */
+
+/* Under c->mu: give every pending remote block back to its slab. */
+static void collect_pending(struct hk_central *c, unsigned cls)
+{
+	struct hk_slab *s = __atomic_exchange_n(&c->pending, NULL, __ATOMIC_ACQUIRE);
+	uint64_t total = 0;
+	while (s) {
+		struct hk_slab *next = s->pending_next;   /* before the exchange: see the top */
+		void *list = __atomic_exchange_n(&s->remote, NULL, __ATOMIC_ACQ_REL);
+		uint32_t n = 0;
+		void *tail = NULL;
+		for (void *b = list; b; b = *(void **)b) {
+			tail = b;
+			n++;
+		}
+		if (HK_UNLIKELY(n > s->used))
+			hk_fatal("free(): double free in", list, "(more blocks freed remotely than were out of their slab)");
+		if (n) {
+			*(void **)tail = s->free;
+			s->free = list;
+			total += n;
+			if (!s->listed)
+				list_append(c, s);
+			s->used -= n;
+			if (s->used == 0 && c->npartial > 1) {
+				list_remove(c, s);
+				c->n.slabs_released++;
+				hk_slab_release(s);
+			}
+		}
+		s = next;
+	}
+	c->n.remote_frees += total;
+	hk_bytes_sub(total * hk_class_size[cls]);
+}
+
+HK_INLINE void collect_if_pending(struct hk_central *c, unsigned cls)
+{
+	if (HK_UNLIKELY(__atomic_load_n(&c->pending, __ATOMIC_RELAXED) != NULL))
+		collect_pending(c, cls);
+}
 
 /* ------------------------------------------------------------ refill */
 
@@ -75,8 +183,9 @@ void *hk_central_refill(unsigned cls, unsigned want, unsigned tid, unsigned *got
 	void *head = NULL;
 	unsigned n = 0;
 	pthread_mutex_lock(&c->mu);
+	collect_if_pending(c, cls);
 	while (n < want) {
-		struct hk_slab *s = c->head;
+		struct hk_slab *s = pick_slab(c, tid);
 		if (!s) {
 			s = hk_slab_new(cls);
 			if (!s)
@@ -122,7 +231,8 @@ void *hk_central_refill(unsigned cls, unsigned want, unsigned tid, unsigned *got
 			n += k;
 		}
 		s->used += n - before;
-		s->owner = tid;
+		if (s->owner != tid)
+			set_owner(s, tid);
 		if (!s->free && s->bump >= s->end)
 			list_remove(c, s);
 		if (whole)
@@ -141,11 +251,13 @@ void *hk_central_refill(unsigned cls, unsigned want, unsigned tid, unsigned *got
 
 /* ------------------------------------------------------------- flush */
 
-void hk_central_flush(unsigned cls, void *list, unsigned tid)
+/* Under c->mu: the blocks of `list` back to their slabs; returns the
+ * slabs released. */
+static unsigned flush_locked(struct hk_central *c, unsigned cls, void *list, unsigned tid)
 {
-	struct hk_central *c = &hk_central[cls];
 	uint64_t n = 0, remote = 0;
-	pthread_mutex_lock(&c->mu);
+	unsigned released = 0;
+	collect_if_pending(c, cls);
 	while (list) {
 		void *b = list;
 		list = *(void **)b;
@@ -165,6 +277,7 @@ void hk_central_flush(unsigned cls, void *list, unsigned tid)
 		if (--s->used == 0 && c->npartial > 1) {
 			list_remove(c, s);
 			c->n.slabs_released++;
+			released++;
 			hk_slab_release(s);
 		}
 	}
@@ -173,7 +286,72 @@ void hk_central_flush(unsigned cls, void *list, unsigned tid)
 	c->n.remote_frees += remote;
 	hk_bytes_sub(n * hk_class_size[cls]);
 	check_class(c, cls);
+	return released;
+}
+
+unsigned hk_central_flush(unsigned cls, void *list, unsigned tid)
+{
+	struct hk_central *c = &hk_central[cls];
+	pthread_mutex_lock(&c->mu);
+	unsigned released = flush_locked(c, cls, list, tid);
 	pthread_mutex_unlock(&c->mu);
+	return released;
+}
+
+void hk_central_remote(unsigned cls, void *list, unsigned tid)
+{
+	struct hk_central *c = &hk_central[cls];
+	if (pthread_mutex_trylock(&c->mu) == 0) {
+		flush_locked(c, cls, list, tid);
+		pthread_mutex_unlock(&c->mu);
+		return;
+	}
+	while (list) {
+		/* the run of blocks of one slab at the head of the list */
+		struct hk_slab *s = hk_slab_of(list);
+		void *first = list, *last = list;
+		while (*(void **)last && hk_slab_of(*(void **)last) == s)
+			last = *(void **)last;
+		list = *(void **)last;
+		void *old = __atomic_load_n(&s->remote, __ATOMIC_RELAXED);
+		do
+			*(void **)last = old;
+		while (!__atomic_compare_exchange_n(&s->remote, &old, first, 1, __ATOMIC_RELEASE, __ATOMIC_RELAXED));
+		if (old)
+			continue;       /* s is on the pending stack already */
+		struct hk_slab *top = __atomic_load_n(&c->pending, __ATOMIC_RELAXED);
+		do
+			s->pending_next = top;
+		while (!__atomic_compare_exchange_n(&c->pending, &top, s, 1, __ATOMIC_RELEASE, __ATOMIC_RELAXED));
+	}
+}
+
+void hk_central_collect_all(void)
+{
+	for (unsigned cls = 1; cls < HK_NCLS; cls++) {
+		struct hk_central *c = &hk_central[cls];
+		if (!__atomic_load_n(&c->pending, __ATOMIC_RELAXED))
+			continue;
+		pthread_mutex_lock(&c->mu);
+		collect_pending(c, cls);
+		check_class(c, cls);
+		pthread_mutex_unlock(&c->mu);
+	}
+}
+
+static void repush(struct hk_slab *s)
+{
+	if (s->remote) {
+		s->pending_next = hk_central[s->cls].pending;
+		hk_central[s->cls].pending = s;
+	}
+}
+
+void hk_central_fork_child(void)
+{
+	for (unsigned cls = 1; cls < HK_NCLS; cls++)
+		hk_central[cls].pending = NULL;
+	hk_ss_foreach_slab(repush);
 }
 
 void hk_central_counts_get(unsigned cls, struct hk_central_counts *out)

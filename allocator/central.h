@@ -27,6 +27,10 @@ struct hk_central {
 	struct hk_slab *head, *tail;     /* partial slabs */
 	unsigned npartial;
 	struct hk_central_counts n;      /* under mu */
+	/* Slabs whose remote list is not empty: a lock-free stack (pushed by
+	 * the thread whose push made the list non-empty, taken whole under mu,
+	 * so no ABA).  Own cache line: remote senders write it. */
+	struct hk_slab *pending __attribute__((aligned(64)));
 } __attribute__((aligned(64)));
 
 extern struct hk_central hk_central[HK_NCLS];
@@ -34,8 +38,38 @@ extern struct hk_central hk_central[HK_NCLS];
 /* Up to `want` blocks of class cls as a NULL-terminated list; *got = how
  * many.  NULL when no memory could be mapped. */
 void *hk_central_refill(unsigned cls, unsigned want, unsigned tid, unsigned *got);
-/* Give a NULL-terminated list of blocks of class cls back to their slabs. */
-void hk_central_flush(unsigned cls, void *list, unsigned tid);
+/* Give a NULL-terminated list of blocks of class cls back to their slabs;
+ * returns how many slabs that emptied and released. */
+unsigned hk_central_flush(unsigned cls, void *list, unsigned tid);
+
+/* Owners: the ids of live threads (hk_tcache.tid; 0 is nobody).  Exact
+ * while fewer than HK_ALIVE_SLOTS threads live; beyond, a live thread may
+ * be reported gone (never the reverse), which only lets other threads
+ * adopt its blocks and refill from its slabs. */
+#define HK_ALIVE_SLOTS 4096
+void hk_owner_alive_set(uint32_t tid);
+void hk_owner_gone(uint32_t tid);
+void hk_owner_forget_all(void);         /* fork child */
+extern uint32_t hk_alive[HK_ALIVE_SLOTS];   /* slot tid % HK_ALIVE_SLOTS holds tid while it lives */
+HK_INLINE int hk_owner_alive(uint32_t tid)
+{
+	return tid && __atomic_load_n(&hk_alive[tid % HK_ALIVE_SLOTS], __ATOMIC_RELAXED) == tid;
+}
+
+/* Remote frees (a thread gives back blocks another thread refilled): a
+ * NULL-terminated list of blocks of class cls, in the order freed.  Under
+ * the class lock if it is free at once (the blocks go straight to their
+ * slabs), else without a lock: each run of blocks of one slab is pushed
+ * onto that slab's remote list with one compare-and-swap, and the slab
+ * onto the class's pending stack; the next refill, flush or decay tick of
+ * the class collects them. */
+void hk_central_remote(unsigned cls, void *list, unsigned tid);
+/* Collect every class's pending remote frees (decay tick, malloc_trim). */
+void hk_central_collect_all(void);
+/* In a forked child, before anything else allocates: a remote push that a
+ * thread of the parent left half done (block on a slab's list, slab not yet
+ * on the pending stack) is made whole, so no freed block is stranded. */
+void hk_central_fork_child(void);
 
 /* A consistent copy of class cls's counters (takes its lock). */
 void hk_central_counts_get(unsigned cls, struct hk_central_counts *out);

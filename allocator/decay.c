@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <time.h>
 
+#include "central.h"
 #include "large.h"
 #include "options.h"
 #include "os.h"
@@ -15,6 +16,7 @@ static int thread_started;          /* 0 none, 1 started (or being started) */
 
 static void decay_now(uint32_t now)
 {
+	hk_central_collect_all();       /* remote frees nobody collected yet */
 	hk_ss_decay(now);
 	hk_large_decay(now);
 }
@@ -77,5 +79,6 @@ void hk_decay_forget_thread(void)
 
 size_t hk_decay_trim_all(void)
 {
+	hk_central_collect_all();
 	return hk_ss_trim() + hk_large_trim();
 }

@@ -12,9 +12,11 @@
  * checks, blocks every signal, never allocates, and is started again
  * lazily in a forked child.
  *
- * Not covered: blocks sitting in the caches of threads that are idle
- * (another thread cannot touch a thread cache without slowing the fast
- * path down); they go back when that thread allocates, frees or exits. */
+ * Not reached from here: blocks sitting in the caches of threads that are
+ * idle (another thread cannot touch a thread cache without atomics on the
+ * fast path).  What an idle thread can keep is bounded instead: the caches
+ * of all threads share a budget (thread.c), and remote frees pending on
+ * slab remote lists are collected by the decay tick. */
 #ifndef HAKMEM_DECAY_H
 #define HAKMEM_DECAY_H
 

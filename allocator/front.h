@@ -39,6 +39,8 @@ struct hk_tcache {
 	struct hk_tcache *next, *prev;   /* live threads (statistics, fork) */
 	uint32_t state;
 	uint32_t tid;
+	uint32_t limit[HK_NCLS];         /* each bin's limit now: room = limit - length (thread.c) */
+	uint32_t scale;                  /* the cache scale those limits were set for */
 };
 
 extern __thread struct hk_tcache hk_tc __attribute__((tls_model("initial-exec")));

@@ -114,6 +114,7 @@ static void fork_child(void)
 	hk_threads_forget_others();
 	hk_decay_forget_thread();
 	unlock_all();
+	hk_central_fork_child();
 	if (_IO_list_resetlock)
 		_IO_list_resetlock();
 }

@@ -413,6 +413,7 @@ struct hk_slab *hk_slab_new(unsigned cls)
 	}
 	for (unsigned i = (unsigned)u; i < (unsigned)u + n; i++) {
 		ss->h.unit[i].slab = (uint8_t)u;
+		__atomic_store_n(&ss->h.unit[i].owner, 0, __ATOMIC_RELAXED);   /* no thread's id */
 		ss->h.unit[i].cls = (uint8_t)cls;
 	}
 	ss->slabs[u].nunits = (uint8_t)n;
@@ -433,6 +434,8 @@ struct hk_slab *hk_slab_new(unsigned cls)
 	s->listed = 0;
 	s->owner = 0;
 	s->next = s->prev = NULL;
+	s->remote = NULL;
+	s->pending_next = NULL;
 	return s;
 }
 
@@ -492,6 +495,19 @@ size_t hk_ss_trim(void)
 	check_all();
 	pthread_mutex_unlock(&ss_mu);
 	return bytes;
+}
+
+void hk_ss_foreach_slab(void (*fn)(struct hk_slab *s))
+{
+	pthread_mutex_lock(&ss_mu);
+	for (struct hk_ss *ss = all; ss; ss = ss->all_next) {
+		if (ss->pooled)
+			continue;
+		for (unsigned u = 1; u < HK_UNITS; u++)
+			if (ss->h.unit[u].cls && ss->h.unit[u].slab == u)
+				fn(&ss->slabs[u]);
+	}
+	pthread_mutex_unlock(&ss_mu);
 }
 
 int hk_ss_owns(const void *p)

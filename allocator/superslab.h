@@ -24,12 +24,16 @@
 enum hk_kind { HK_KIND_SMALL = 1, HK_KIND_LARGE = 2 };
 #define HK_MAGIC 0x484b4d53u   /* "HKMS" */
 
-/* The prefix every 2 MiB-aligned header starts with. */
+/* The prefix every 2 MiB-aligned header starts with.  `owner` is the id
+ * of the thread that last refilled from the slab using this unit (a copy of
+ * hk_slab.owner, written under the class lock, read by free() without one:
+ * a stale value only sends a block to the other of two correct paths). */
 struct hk_unit {
 	uint64_t spare;             /* keeps `cls` at offset 8 mod 16 (see above) */
 	uint8_t cls;                /* size class of the slab using this unit, or 0 */
 	uint8_t slab;               /* index of that slab's first unit */
-	uint8_t pad[6];
+	uint8_t pad[2];
+	uint32_t owner;             /* at 12 mod 16, beside `cls`: no 4 KiB aliasing with list links either */
 };
 
 struct hk_prefix {
@@ -51,6 +55,12 @@ struct hk_slab {
 	uint32_t owner;             /* id of the thread that last refilled from it */
 	uint32_t pad;
 	struct hk_slab *next, *prev;
+	/* Remote frees (remote.c, central.c): blocks pushed by other threads
+	 * without a lock, collected under the class lock.  In their own cache
+	 * line, so the pushes do not fight over the line refills work on. */
+	void *remote __attribute__((aligned(64)));   /* atomic; LIFO list, NULL when empty */
+	struct hk_slab *pending_next;   /* on its class's pending stack (while remote != NULL) */
+	char pad2[48];
 };
 
 struct hk_ss {
@@ -88,7 +98,7 @@ struct hk_large {
 #define HK_LARGE_LIVE   0x4556494cu   /* "LIVE": handed out */
 #define HK_LARGE_CACHED 0x48434143u   /* "CACH": in the large cache */
 
-_Static_assert(sizeof(struct hk_slab) == 64, "slab metadata is one cache line");
+_Static_assert(sizeof(struct hk_slab) == 128, "slab metadata: one cache line, plus one for remote frees");
 _Static_assert(sizeof(struct hk_ss) <= HK_UNIT_SIZE, "SuperSlab header fits unit 0");
 _Static_assert(sizeof(struct hk_large) <= HK_LARGE_HDR, "large header fits before the block");
 
@@ -108,12 +118,21 @@ HK_INLINE unsigned hk_class_of_ptr(const struct hk_prefix *h, const void *p)
 	return h->unit[hk_unit_of(h, p)].cls;
 }
 
+/* Was the small block at p last refilled by the calling thread (whose id
+ * is tid)?  Then free() keeps it; otherwise it goes home (remote.c). */
+HK_INLINE int hk_owner_is(const struct hk_prefix *h, const void *p, uint32_t tid)
+{
+	return __atomic_load_n(&h->unit[hk_unit_of(h, p)].owner, __ATOMIC_RELAXED) == tid;
+}
+
 HK_INLINE struct hk_slab *hk_slab_of(const void *p)
 {
 	struct hk_ss *ss = (struct hk_ss *)hk_prefix_of(p);
 	return &ss->slabs[ss->h.unit[hk_unit_of(&ss->h, p)].slab];
 }
 
+/* Call fn on every slab in use (fork child only: takes the SuperSlab lock). */
+void hk_ss_foreach_slab(void (*fn)(struct hk_slab *s));
 /* A new slab for class cls (units taken from a SuperSlab), or NULL. */
 struct hk_slab *hk_slab_new(unsigned cls);
 /* Give an empty slab's units back to its SuperSlab. */

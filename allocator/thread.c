@@ -29,6 +29,7 @@
 #include "fmt.h"
 #include "options.h"
 #include "os.h"
+#include "remote.h"
 #include "sizeclass.h"
 
 __thread struct hk_tcache hk_tc __attribute__((tls_model("initial-exec")));
@@ -40,7 +41,15 @@ static pthread_mutex_t threads_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct hk_tcache *threads;
 static uint32_t next_tid = 1;
 uint64_t hk_dead_nalloc[HK_NCLS];
-static uint32_t bin_limit[HK_NCLS];
+static uint32_t bin_limit[HK_NCLS];      /* full limits (scale 1000) */
+
+/* The caches of all threads together: with many threads each gets a
+ * share, so idle threads cannot keep their full caches (issue 16: 200
+ * idle threads kept 707 MB).  The scale is in thousandths of bin_limit. */
+#define CACHE_TOTAL ((uint64_t)32 << 20)
+static uint64_t full_bytes;               /* one thread's cache at scale 1000 */
+static uint32_t nlive;                    /* registered threads, under threads_mu */
+static uint32_t cache_scale = 1000;       /* atomic; what each thread applies at its next slow path */
 
 struct hk_counted {
 	struct hk_bin bins[HK_NCLS];     /* the cache, used by the slow paths only */
@@ -84,7 +93,26 @@ static void limits_init(void)
 			n = 256;
 		n = n * (uint64_t)hk_opt(TCACHE) / 100;
 		bin_limit[c] = (uint32_t)(n < 2 ? 2 : n);
+		full_bytes += (uint64_t)bin_limit[c] * hk_class_size[c];
 	}
+}
+
+/* Under threads_mu, after nlive changed. */
+static void rescale(void)
+{
+	uint64_t share = CACHE_TOTAL / (nlive ? nlive : 1);
+	uint32_t scale = share >= full_bytes ? 1000 : (uint32_t)(share * 1000 / full_bytes);
+	__atomic_store_n(&cache_scale, scale, __ATOMIC_RELAXED);
+}
+
+static uint32_t scaled_limit(unsigned cls, uint32_t scale)
+{
+	return (uint32_t)((uint64_t)bin_limit[cls] * scale / 1000);
+}
+
+uint32_t hk_thread_cache_scale(void)
+{
+	return hk_tc.scale ? hk_tc.scale : 1000;
 }
 
 void hk_thread_setup(void)
@@ -129,16 +157,23 @@ static void thread_init(void)
 		return;     /* a nested call (pthread_setspecific's calloc) got here first */
 	tc->state = HK_T_ACTIVE;
 	tc->tid = __atomic_fetch_add(&next_tid, 1, __ATOMIC_RELAXED);
+	if (tc->tid == 0)       /* 2^32 threads later: 0 means "no owner" */
+		tc->tid = __atomic_fetch_add(&next_tid, 1, __ATOMIC_RELAXED);
+	hk_owner_alive_set(tc->tid);
 	tc->counted = stats_mode ? counted_get() : NULL;
+	pthread_mutex_lock(&threads_mu);
+	nlive++;
+	rescale();
+	tc->scale = __atomic_load_n(&cache_scale, __ATOMIC_RELAXED);
 	for (unsigned c = 1; c < HK_NCLS; c++) {
+		tc->limit[c] = scaled_limit(c, tc->scale);
 		if (tc->counted) {
-			tc->counted->bins[c].room = bin_limit[c];
+			tc->counted->bins[c].room = tc->limit[c];
 			tc->bins[c].room = NO_ROOM;
 		} else {
-			tc->bins[c].room += bin_limit[c];    /* a first free may have taken one */
+			tc->bins[c].room += tc->limit[c];    /* a first free may have taken one */
 		}
 	}
-	pthread_mutex_lock(&threads_mu);
 	tc->prev = NULL;
 	tc->next = threads;
 	if (threads)
@@ -149,6 +184,12 @@ static void thread_init(void)
 	pthread_setspecific(exit_key, tc);
 }
 
+void hk_thread_start(void)
+{
+	if (hk_tc.state == HK_T_FRESH)
+		thread_init();
+}
+
 static void thread_exit(void *arg)
 {
 	(void)arg;
@@ -156,6 +197,9 @@ static void thread_exit(void *arg)
 	if (tc->state != HK_T_ACTIVE)
 		return;
 	tc->state = HK_T_EXITING;
+	hk_remote_flush_own();
+	/* from here on, our slabs' blocks are adopted by whoever frees them */
+	hk_owner_gone(tc->tid);
 	struct hk_counted *k = tc->counted;
 	for (unsigned c = 1; c < HK_NCLS; c++) {
 		struct hk_bin *b = &tc->bins[c];
@@ -163,6 +207,7 @@ static void thread_exit(void *arg)
 			hk_central_flush(c, b->head, tc->tid);
 		b->head = NULL;
 		b->room = 0;
+		tc->limit[c] = 0;
 		if (k) {
 			if (k->bins[c].head)
 				hk_central_flush(c, k->bins[c].head, tc->tid);
@@ -170,6 +215,8 @@ static void thread_exit(void *arg)
 		}
 	}
 	pthread_mutex_lock(&threads_mu);
+	nlive--;
+	rescale();
 	if (k) {
 		tc->counted = NULL;      /* from here on, stats_mode counts in hk_dead_nalloc */
 		k->next_free = counted_free;
@@ -208,12 +255,53 @@ static void check_bin(const struct hk_tcache *tc, const struct hk_bin *b, unsign
 		return;
 	int64_t n = 0;
 	for (void *p = b->head; p; p = *(void **)p)
-		HK_CHECK(++n <= (int64_t)bin_limit[cls], "thread cache list longer than its limit (a cycle?)", b->head);
-	HK_CHECK(n == (int64_t)bin_limit[cls] - b->room, "thread cache length disagrees with its room", b->head);
+		HK_CHECK(++n <= (int64_t)tc->limit[cls], "thread cache list longer than its limit (a cycle?)", b->head);
+	HK_CHECK(n == (int64_t)tc->limit[cls] - b->room, "thread cache length disagrees with its room", b->head);
 }
 #else
 #define check_bin(tc, b, cls) ((void)0)
 #endif
+
+/* Give back the most recently freed blocks of bin b down to `keep`:
+ * walking to the cut costs one visit per block given back.  Returns the
+ * slabs that emptied. */
+static unsigned flush_down(struct hk_tcache *tc, struct hk_bin *b, unsigned cls, unsigned keep)
+{
+	int64_t len = (int64_t)tc->limit[cls] - b->room;
+	if (len <= (int64_t)keep)
+		return 0;
+	unsigned n = (unsigned)(len - keep);
+	void *first = b->head, *last = first;
+	for (unsigned i = 1; i < n; i++)
+		last = *(void **)last;
+	b->head = *(void **)last;
+	*(void **)last = NULL;
+	b->room = (int64_t)tc->limit[cls] - keep;
+	return hk_central_flush(cls, first, tc->tid);
+}
+
+/* Change bin cls's limit; a bin then over it keeps half the new limit. */
+static void set_limit(struct hk_tcache *tc, struct hk_bin *b, unsigned cls, uint32_t limit)
+{
+	b->room += (int64_t)limit - tc->limit[cls];
+	tc->limit[cls] = limit;
+	if (b->room < 0)
+		flush_down(tc, b, cls, limit / 2);
+}
+
+/* The number of threads changed since this thread set its limits. */
+static void apply_scale(struct hk_tcache *tc)
+{
+	uint32_t scale = __atomic_load_n(&cache_scale, __ATOMIC_RELAXED);
+	for (unsigned c = 1; c < HK_NCLS; c++)
+		set_limit(tc, real_bin(tc, c), c, scaled_limit(c, scale));
+	tc->scale = scale;
+}
+
+HK_INLINE int scale_changed(const struct hk_tcache *tc)
+{
+	return tc->state == HK_T_ACTIVE && tc->scale != __atomic_load_n(&cache_scale, __ATOMIC_RELAXED);
+}
 
 HK_NOINLINE void *hk_bin_refill(unsigned cls)
 {
@@ -221,9 +309,16 @@ HK_NOINLINE void *hk_bin_refill(unsigned cls)
 	if (HK_UNLIKELY(tc->state == HK_T_FRESH))
 		thread_init();
 	struct hk_bin *b = real_bin(tc, cls);
+	if (HK_UNLIKELY(scale_changed(tc)))
+		apply_scale(tc);
 	if (!b->head) {
+		/* allocating again: a bin that drained (see hk_bin_overflow) gets
+		 * its limit back */
+		uint32_t full = scaled_limit(cls, tc->scale);
+		if (tc->state == HK_T_ACTIVE && tc->limit[cls] < full)
+			set_limit(tc, b, cls, full);
 		/* an exiting thread takes one block at a time */
-		unsigned want = tc->state == HK_T_ACTIVE ? bin_limit[cls] / 2 : 1, got;
+		unsigned want = tc->state == HK_T_ACTIVE ? tc->limit[cls] / 2 : 1, got;
 		hk_decay_maybe();
 		void *list = hk_central_refill(cls, want ? want : 1, tc->tid, &got);
 		if (!list) {
@@ -264,17 +359,21 @@ HK_NOINLINE void hk_bin_overflow(unsigned cls)
 		if (--b->room >= 0)
 			return;
 	}
-	/* give back the most recently freed blocks down to half the limit:
-	 * walking to the cut costs one visit per block given back */
-	unsigned limit = tc->state == HK_T_ACTIVE ? bin_limit[cls] : 0;
-	unsigned keep = limit / 2, n = (unsigned)((int64_t)limit - b->room) - keep;
-	void *first = b->head, *last = first;
-	for (unsigned i = 1; i < n; i++)
-		last = *(void **)last;
-	b->head = *(void **)last;
-	*(void **)last = NULL;
-	b->room = (int64_t)limit - keep;
-	hk_central_flush(cls, first, tc->tid);
+	if (HK_UNLIKELY(scale_changed(tc))) {
+		apply_scale(tc);
+		if (b->room >= 0)
+			goto done;
+	}
+	/* down to half the limit; when that emptied a slab the program is
+	 * giving memory back: the bin then keeps only an eighth of its limit
+	 * (until its next refill), so the blocks left in it after a free-all
+	 * pin few slabs (issue 13 item 4) */
+	if (flush_down(tc, b, cls, tc->limit[cls] / 2) && tc->state == HK_T_ACTIVE) {
+		uint32_t low = scaled_limit(cls, tc->scale) / 8;
+		if (tc->limit[cls] > low)
+			set_limit(tc, b, cls, low);
+	}
+done:
 	check_bin(tc, b, cls);
 	hk_decay_maybe();
 	if (tc->state == HK_T_ACTIVE)
@@ -286,12 +385,13 @@ void hk_thread_flush_own(void)
 	struct hk_tcache *tc = &hk_tc;
 	if (tc->state != HK_T_ACTIVE)
 		return;
+	hk_remote_flush_own();
 	for (unsigned c = 1; c < HK_NCLS; c++) {
 		struct hk_bin *b = real_bin(tc, c);
 		if (b->head)
 			hk_central_flush(c, b->head, tc->tid);
 		b->head = NULL;
-		b->room = bin_limit[c];
+		b->room = tc->limit[c];
 	}
 }
 
@@ -300,7 +400,7 @@ void hk_thread_counts(const struct hk_tcache *tc, unsigned cls, uint64_t *allocs
 	const struct hk_counted *k = tc->counted;
 	const struct hk_bin *b = k ? &k->bins[cls] : &tc->bins[cls];
 	*allocs += k ? k->nalloc[cls] : 0;
-	*cached += (uint64_t)((int64_t)(tc->state == HK_T_ACTIVE ? bin_limit[cls] : 0) - b->room);
+	*cached += (uint64_t)((int64_t)(tc->state == HK_T_ACTIVE ? tc->limit[cls] : 0) - b->room);
 }
 
 /* --------------------------------------------------------------- fork */
@@ -310,7 +410,13 @@ void hk_threads_unlock(void) { pthread_mutex_unlock(&threads_mu); }
 
 void hk_threads_forget_others(void)
 {
+	hk_owner_forget_all();
+	if (hk_tc.state == HK_T_ACTIVE)
+		hk_owner_alive_set(hk_tc.tid);
 	threads = hk_tc.state == HK_T_ACTIVE ? &hk_tc : NULL;
 	if (threads)
 		hk_tc.next = hk_tc.prev = NULL;
+	/* the child's caches share the budget with nobody */
+	nlive = threads ? 1 : 0;
+	rescale();
 }

@@ -8,6 +8,13 @@
  * cheap after the first call). */
 void hk_thread_setup(void);
 
+/* The calling thread's cache scale, in thousandths of the full limits
+ * (fewer when many threads live; see thread.c). */
+uint32_t hk_thread_cache_scale(void);
+
+/* Initialise the calling thread if it is fresh (its first slow path). */
+void hk_thread_start(void);
+
 /* Give every block in the calling thread's cache back to its slab
  * (malloc_trim). */
 void hk_thread_flush_own(void);
