@@ -321,13 +321,16 @@ static int run_analysis(struct run_opts *o, const char *target, const struct ana
 		fprintf(stderr, "harness analyze: continuing without a calibration: cost-based figures will be "
 				"\"not measurable here\"\n");
 	announce(&inv, axes, na);
+	bool pass = a->cachegrind && !(o->engine && strcmp(o->engine, "cachegrind") == 0);
+	engine_progress_span((o->warmup + o->runs) * inv.n_variants + (pass ? inv.n_variants : 0));
 	int rc = engine_run(&inv), status = rc < 0 ? 2 : rc;
 	if (inv.stopped)
 		rc = -1;             /* a failure in the first round (said): no pass, no report */
 	char ids[140];
 	snprintf(ids, sizeof(ids), "%s", inv.id);
-	if (rc >= 0 && a->cachegrind && !(o->engine && strcmp(o->engine, "cachegrind") == 0))
+	if (rc >= 0 && pass)
 		cachegrind_pass(&inv, ids, sizeof(ids));
+	engine_progress_span(0);
 	if (rc >= 0 && write_report(&inv, ids, a->report_dir, a->margin) != 0)
 		status = 2;
 	invocation_free(&inv);

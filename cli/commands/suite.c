@@ -366,6 +366,26 @@ static int workload_list(const char **pos, int npos, const struct workload **lis
 	return nw;
 }
 
+/* Every run the suite will make (warm-up included), for one progress
+ * count and ETA over all its workloads. */
+static int suite_runs(const struct run_opts *base, const struct workload **list, int nw)
+{
+	int total = 0;
+	for (int i = 0; i < nw; i++) {
+		struct run_opts o = *base;
+		struct variant *v = NULL;
+		int nv = 0;
+		if (!list[i]->takes_threads)
+			o.n_threads = 0;         /* as run_workload */
+		o.workload = list[i]->name;
+		if (variants_from_opts(&o, false, &v, &nv) < 0)
+			return 0;                /* said again, and stopped at, by run_workload */
+		total += (o.warmup + o.runs) * nv;
+		variants_free(v, nv);
+	}
+	return total;
+}
+
 /* Every workload in turn; the exit status (2 stops at a setup error, 1 at
  * a failure in a workload's first round unless -i: the table then covers
  * the workloads before it). */
@@ -417,7 +437,9 @@ static int cmd_suite(int argc, char **argv)
 		fprintf(stderr, "harness suite: out of memory\n");
 		return 2;
 	}
+	engine_progress_span(suite_runs(&o, list, nw));
 	int status = run_all(&o, list, nw, out_path, wo, &done);
+	engine_progress_span(0);
 	for (int i = 0; i < done; i++) {
 		free(wo[i].labels);
 		free(wo[i].median);

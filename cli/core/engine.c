@@ -308,6 +308,19 @@ static struct {
 	double start, run_start;
 } progress;
 
+/* engine_progress_span: the whole command's runs, done so far, since when. */
+static struct {
+	int total, done;
+	double start;
+} span;
+
+void engine_progress_span(int total_runs)
+{
+	span.total = total_runs;
+	span.done = 0;
+	span.start = now_s();
+}
+
 /* "12 s", "3m05s" */
 static void fmt_duration(double s, char *buf, size_t n)
 {
@@ -925,9 +938,9 @@ static int run_rounds(struct invocation *inv, void **states, int fd)
 		return -1;
 	int done = 0, total = o->runs * inv->n_variants;
 	bool tty = isatty(STDERR_FILENO) && !o->quiet;
-	progress.done = 0;
-	progress.total = (o->warmup + o->runs) * inv->n_variants;
-	progress.start = now_s();
+	progress.done = span.total ? span.done : 0;
+	progress.total = span.total ? span.total : (o->warmup + o->runs) * inv->n_variants;
+	progress.start = span.total ? span.start : now_s();
 	for (int round = 0; round < o->warmup + o->runs && !interrupt_signal(); round++) {
 		bool warmup = round < o->warmup;
 		for (int i = 0; i < inv->n_variants; i++)
@@ -947,6 +960,8 @@ static int run_rounds(struct invocation *inv, void **states, int fd)
 			}
 			bool ok = run_one(inv, states, order[i], warmup ? round : round - o->warmup, i, warmup, fd);
 			progress.done++;
+			if (span.total)
+				span.done = progress.done;
 			if (!warmup && !interrupt_signal())
 				interrupt_progress(inv->out_path, ++done, total);
 			if (!ok && round == 0 && !o->ignore_failure) {

@@ -55,6 +55,12 @@ struct invocation {
  * or when a record could not be written (message printed: then nothing may
  * claim the results were appended). */
 int engine_run(struct invocation *inv);
+/* A command that calls engine_run several times (suite: once per
+ * workload; analyze: the native runs, then the cachegrind pass) announces
+ * the runs of all of them first, so that the progress line counts and
+ * estimates over the whole command: "[k/N] ... ETA" with N all its runs
+ * (warm-up included).  0 goes back to one count per engine_run. */
+void engine_progress_span(int total_runs);
 void invocation_free(struct invocation *inv);
 
 #endif

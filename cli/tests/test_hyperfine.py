@@ -290,6 +290,33 @@ class Hooks(unittest.TestCase):
         self.assertRegex(text, r"\[2/6\].*ETA \d+ s")   # an estimate once one run is done
         self.assertIn("ETA -", text)                    # none before
 
+    def test_suite_progress_counts_the_whole_command(self):
+        """suite runs the engine once per workload; the count and ETA span
+        all of them (issue 11: an ETA for the whole invocation)."""
+        import pty
+        args = [HARNESS, "suite", "random_mixed", "tiny_hot", "--alloc=glibc,hakmem", "--runs", "1",
+                "--warmup", "1", "--out", self.out]
+        master, slave = pty.openpty()
+        q = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=slave)
+        os.close(slave)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        os.close(master)
+        self.assertEqual(q.wait(timeout=300), 0)
+        text = seen.decode()
+        # 2 workloads x 2 variants x 2 rounds = 8, counted across both workloads
+        for k in range(1, 9):
+            self.assertIn("[%d/8]" % k, text)
+        self.assertNotIn("/4]", text)                  # never a per-workload count
+        self.assertRegex(text, r"\[6/8\].*ETA \d+ s")
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
