@@ -17,6 +17,7 @@
  *
  *   test_exec_stub PATH/TO/exec_stub PATH/TO/rss_tiny */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
