@@ -10,6 +10,7 @@ import csv
 import json
 import math
 import os
+import pty
 import re
 import statistics
 import subprocess
@@ -41,6 +42,27 @@ def speed(base, other, lower_is_faster=False):
     s = r * math.sqrt((statistics.stdev(base) / mb) ** 2 + (statistics.stdev(other) / mo) ** 2)
     return r, s
 
+
+
+def stderr_on_a_terminal(args, timeout):
+    """Run args with stderr on a pseudo-terminal (where the progress line
+    shows); the text it wrote there, after checking it exited 0."""
+    master, slave = pty.openpty()
+    q = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:      # EIO: the last writer closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(master)
+    if q.wait(timeout=timeout) != 0:
+        raise AssertionError("%s exited %d:\n%s" % (" ".join(args), q.returncode, seen.decode(errors="replace")))
+    return seen.decode()
 
 class Hyperfine(unittest.TestCase):
     def setUp(self):
@@ -262,28 +284,13 @@ class Hooks(unittest.TestCase):
         self.assertNotIn("42x", p.stdout)    # stdout stays the summary
 
     def test_progress_with_eta_only_on_a_terminal(self):
-        import pty
         args = [HARNESS, "run", "random_mixed", "--alloc=glibc,hakmem", "--runs", "2", "--warmup", "1",
                 "--out", self.out, *TINY_RM]
         p = subprocess.run(args, capture_output=True, text=True, timeout=120)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertNotIn("\r", p.stderr)             # not a terminal: no progress line
         self.assertNotIn("ETA", p.stderr)
-        master, slave = pty.openpty()
-        q = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=slave)
-        os.close(slave)
-        seen = b""
-        while True:
-            try:
-                chunk = os.read(master, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            seen += chunk
-        os.close(master)
-        self.assertEqual(q.wait(timeout=120), 0)
-        text = seen.decode()
+        text = stderr_on_a_terminal(args, 120)
         # every run of the invocation is counted, warm-up included: 2 variants x 3 rounds
         for k in range(1, 7):
             self.assertIn("[%d/6]" % k, text)
@@ -293,24 +300,9 @@ class Hooks(unittest.TestCase):
     def test_suite_progress_counts_the_whole_command(self):
         """suite runs the engine once per workload; the count and ETA span
         all of them (issue 11: an ETA for the whole invocation)."""
-        import pty
         args = [HARNESS, "suite", "random_mixed", "tiny_hot", "--alloc=glibc,hakmem", "--runs", "1",
                 "--warmup", "1", "--out", self.out]
-        master, slave = pty.openpty()
-        q = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=slave)
-        os.close(slave)
-        seen = b""
-        while True:
-            try:
-                chunk = os.read(master, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            seen += chunk
-        os.close(master)
-        self.assertEqual(q.wait(timeout=300), 0)
-        text = seen.decode()
+        text = stderr_on_a_terminal(args, 300)
         # 2 workloads x 2 variants x 2 rounds = 8, counted across both workloads
         for k in range(1, 9):
             self.assertIn("[%d/8]" % k, text)
