@@ -26,6 +26,7 @@
 #include "decay.h"
 #include "fmt.h"
 #include "front.h"
+#include "guard.h"
 #include "large.h"
 #include "sizeclass.h"
 #include "superslab.h"
@@ -53,37 +54,35 @@ static void *debug_arm(void *p, unsigned cls)
 	return p;
 }
 
-static unsigned debug_check_free(void *p)
+/* After the checks every build makes (hk_free): the canary and the mark. */
+static void debug_check_free(void *p, unsigned cls)
 {
-	struct hk_prefix *h = hk_prefix_of(p);
-	if (hk_large_owns(p)) {
-		struct hk_large *l = (struct hk_large *)h;
-		if ((char *)p != (char *)l + l->block_off)
-			hk_fatal("free(): pointer", p, "is inside a large block, not its start");
-		return 0;
-	}
-	if (!hk_ss_owns(p))
-		hk_fatal("free(): invalid pointer", p, "was not allocated by hakmem");
-	unsigned cls = hk_class_of_ptr(h, p);
-	if (!cls)
-		hk_fatal("free(): invalid pointer", p, "is not in a slab in use");
 	struct hk_slab *s = hk_slab_of(p);
-	char *base = (char *)h + ((size_t)h->unit[hk_unit_of(h, p)].slab << HK_UNIT_SHIFT);
-	if ((size_t)((char *)p - base) % s->size != 0 || (char *)p >= s->bump)
-		hk_fatal("free(): invalid pointer", p, "is not the start of a block");
+	if ((char *)p >= s->bump)
+		hk_fatal("free(): invalid pointer", p, "is not a block handed out");
 	uint64_t *w = p;
 	if (w[1] == FREED(p))
 		hk_fatal("free(): double free of", p, "(block is already free)");
-	if (w[s->size / 8 - 1] != CANARY(p))
+	if (w[hk_class_size[cls] / 8 - 1] != CANARY(p))
 		hk_fatal("free(): heap overflow at", p, "(canary after the block is damaged)");
 	w[1] = FREED(p);
-	return cls;
 }
 #else
 #define HK_REDZONE 0
 #endif
 
 /* ------------------------------------------------------------ malloc */
+
+/* A live large block's header region is marked in the region map
+ * (guard.h) from the moment it is handed out until it is freed: free()
+ * reads a large header only after the map says it is one, so a second
+ * free of a large block aborts even after its mapping was unmapped. */
+static void *large_out(void *p)
+{
+	if (p)
+		hk_guard_mark(hk_prefix_of(p), HK_SS_SIZE, HK_REGION_LARGE);
+	return p;
+}
 
 HK_COLD static void *malloc_large(size_t size)
 {
@@ -92,7 +91,7 @@ HK_COLD static void *malloc_large(size_t size)
 		return NULL;
 	}
 	hk_init();
-	return hk_large_alloc(size, 0, 0);
+	return large_out(hk_large_alloc(size, 0, 0));
 }
 
 HK_INLINE void *hk_malloc(size_t size)
@@ -124,33 +123,70 @@ HK_EXPORT void *malloc(size_t size)
 
 /* -------------------------------------------------------------- free */
 
-HK_COLD static void free_not_small(void *p)
+/* The large block whose start is p, or NULL: checked through the region
+ * map before its header is read. */
+static struct hk_large *large_of(void *p)
 {
-	struct hk_prefix *h = hk_prefix_of(p);
-	struct hk_large *l = (struct hk_large *)h;
-	if (h->magic == HK_MAGIC && h->kind == HK_KIND_LARGE && (char *)p == (char *)l + l->block_off) {
-		hk_large_free(l, p);
-		hk_decay_kick();
-		return;
-	}
-	hk_fatal("free(): invalid pointer", p, "(not a block allocated by hakmem)");
+	if (hk_region_of((uintptr_t)p - 1) != HK_REGION_LARGE)
+		return NULL;
+	struct hk_large *l = (struct hk_large *)hk_prefix_of(p);
+	if (l->h.magic != HK_MAGIC || l->h.kind != HK_KIND_LARGE || (char *)p != (char *)l + l->block_off)
+		return NULL;
+	return l;
 }
 
+/* p is not a live block: say why, and abort.  what: "<fn>(): invalid
+ * pointer"; twice: the same for a pointer that may have been freed before
+ * ("<fn>(): double free or invalid pointer"). */
+HK_COLD __attribute__((noreturn)) static void bad_pointer(const char *what, const char *twice, void *p)
+{
+	uintptr_t a = (uintptr_t)p;
+	if (hk_region_of(a) == HK_REGION_SMALL) {
+		const struct hk_unit *u = hk_unit_entry(a);
+		if (u->cls && (a & 15))
+			hk_fatal(what, p, "misaligned");
+		if (u->cls)
+			hk_fatal(what, p, "not the start of a block (an interior pointer)");
+		hk_fatal(twice, p, "in no slab in use (its slab was freed, or hakmem never allocated it)");
+	}
+	if (hk_region_of(a - 1) == HK_REGION_LARGE)
+		hk_fatal(what, p, "not the start of a block (inside a large block)");
+	if (hk_region_of(a - 1) == HK_REGION_LARGE_FREED)
+		hk_fatal(twice, p, "a large block that was freed");
+	hk_fatal(what, p, "not a block of hakmem's");
+}
+
+HK_COLD static void free_slow(void *p)
+{
+	if (!p)
+		return;
+	struct hk_large *l = large_of(p);
+	if (!l)
+		bad_pointer("free(): invalid pointer", "free(): double free or invalid pointer", p);
+	hk_guard_mark(l, HK_SS_SIZE, HK_REGION_LARGE_FREED);
+	hk_large_free(l, p);
+	hk_decay_kick();
+}
+
+/* The fast path: the region map, the block-start test (which also fails
+ * for a unit no slab uses), the owner, then the thread cache (whose push
+ * checks for a double free).  guard.h explains each check. */
 HK_INLINE void hk_free(void *p)
 {
-	if (HK_UNLIKELY(!p))
-		return;
-#if HAKMEM_DEBUG
-	unsigned cls = debug_check_free(p);
-#else
-	unsigned cls = hk_class_of_ptr(hk_prefix_of(p), p);
-#endif
-	if (HK_UNLIKELY(!cls)) {
-		free_not_small(p);
+	uintptr_t a = (uintptr_t)p;
+	if (HK_UNLIKELY(hk_region_of(a) != HK_REGION_SMALL)) {
+		free_slow(p);
 		return;
 	}
+	struct hk_unit *u = hk_unit_entry(a);
+	if (HK_UNLIKELY(!hk_is_block_start(u, a)))
+		bad_pointer("free(): invalid pointer", "free(): double free or invalid pointer", p);
+	unsigned cls = u->cls;
+#if HAKMEM_DEBUG
+	debug_check_free(p, cls);
+#endif
 	/* another thread's block goes home (remote.c), not into our cache */
-	if (HK_UNLIKELY(!hk_owner_is(hk_prefix_of(p), p, hk_tc.tid))) {
+	if (HK_UNLIKELY(__atomic_load_n(&u->owner, __ATOMIC_RELAXED) != hk_tc.tid)) {
 		hk_free_remote(cls, p);
 		return;
 	}
@@ -177,18 +213,30 @@ HK_EXPORT void free_aligned_sized(void *p, size_t alignment, size_t size)
 
 /* ------------------------------------------------------- usable size */
 
-static size_t hk_usable(void *p)
+/* The class of the live block p (0: a large block), or abort with what. */
+static unsigned class_of_live(const char *what, const char *twice, void *p)
 {
-	struct hk_prefix *h = hk_prefix_of(p);
-	unsigned cls = hk_class_of_ptr(h, p);
+	uintptr_t a = (uintptr_t)p;
+	if (hk_region_of(a) == HK_REGION_SMALL) {
+		const struct hk_unit *u = hk_unit_entry(a);
+		if (hk_is_block_start(u, a))
+			return u->cls;
+	} else if (large_of(p)) {
+		return 0;
+	}
+	bad_pointer(what, twice, p);
+}
+
+static size_t usable_of(void *p, unsigned cls)
+{
 	if (cls)
 		return hk_class_size[cls] - HK_REDZONE;
-	return hk_large_usable((struct hk_large *)h, p);
+	return hk_large_usable((struct hk_large *)hk_prefix_of(p), p);
 }
 
 HK_EXPORT size_t malloc_usable_size(void *p)
 {
-	return p ? hk_usable(p) : 0;
+	return p ? usable_of(p, class_of_live("malloc_usable_size(): invalid pointer", "malloc_usable_size(): freed or invalid pointer", p)) : 0;
 }
 
 /* ------------------------------------------------------------ calloc */
@@ -206,7 +254,7 @@ HK_EXPORT void *calloc(size_t n, size_t size)
 			return NULL;
 		}
 		hk_init();
-		return hk_large_alloc(total, 0, 1);   /* fresh mappings are not cleared again */
+		return large_out(hk_large_alloc(total, 0, 1));   /* fresh mappings are not cleared again */
 	}
 	void *p = hk_malloc(total);
 	if (p)
@@ -224,14 +272,17 @@ HK_EXPORT void *realloc(void *p, size_t size)
 		hk_free(p);
 		return NULL;
 	}
-	size_t cur = hk_usable(p);
-	struct hk_prefix *h = hk_prefix_of(p);
-	if (hk_class_of_ptr(h, p)) {
+	unsigned cls = class_of_live("realloc(): invalid pointer", "realloc(): freed or invalid pointer", p);
+	size_t cur = usable_of(p, cls);
+	if (cls) {
 		/* in place unless it grows out of the class or shrinks below half */
 		if (size <= cur && size >= cur / 2)
 			return p;
 	} else if (size > HK_MID_MIN) {
-		void *q = hk_large_resize((struct hk_large *)h, p, size);
+		struct hk_large *l = (struct hk_large *)hk_prefix_of(p);
+		hk_guard_mark(l, HK_SS_SIZE, HK_REGION_NONE);   /* the header may move */
+		void *q = hk_large_resize(l, p, size);
+		large_out(q ? q : p);
 		if (q)
 			return q;
 	}
@@ -264,6 +315,10 @@ static void *hk_alloc_aligned(size_t align, size_t size)
 {
 	if (align <= 16)
 		return hk_malloc(size);
+	/* a unique block, as malloc(0): a large block of size 0 would start at
+	 * the end of its mapping, where another mapping may begin */
+	if (size == 0)
+		size = 1;
 	/* a class whose size is a multiple of align has every block aligned,
 	 * because slabs start on 64 KiB boundaries */
 	if (size <= HK_SMALL_MAX - HK_REDZONE && align <= HK_UNIT_SIZE && !HAKMEM_DEBUG) {
@@ -278,7 +333,7 @@ static void *hk_alloc_aligned(size_t align, size_t size)
 		return NULL;
 	}
 	hk_init();
-	return hk_large_alloc(size, align, 0);
+	return large_out(hk_large_alloc(size, align, 0));
 }
 
 HK_EXPORT int posix_memalign(void **out, size_t align, size_t size)

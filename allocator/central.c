@@ -18,6 +18,7 @@
 
 #include "bytes.h"
 #include "fmt.h"
+#include "guard.h"
 #include "sizeclass.h"
 
 struct hk_central hk_central[HK_NCLS];
@@ -93,7 +94,7 @@ static void set_owner(struct hk_slab *s, unsigned tid)
 	unsigned u = (unsigned)(s - ss->slabs);
 	s->owner = tid;
 	for (unsigned i = u; i < u + s->nunits; i++)
-		__atomic_store_n(&ss->h.unit[i].owner, tid, __ATOMIC_RELAXED);
+		__atomic_store_n(&ss->unit[i].owner, tid, __ATOMIC_RELAXED);
 }
 
 /* ------------------------------------------------------ debug checks */
@@ -112,7 +113,7 @@ static void check_class(struct hk_central *c, unsigned cls)
 		HK_CHECK(s->listed && s->cls == cls && s->size == hk_class_size[cls], "slab on the wrong partial list", s);
 		HK_CHECK(s->free || s->bump < s->end, "full slab on the partial list", s);
 		uint64_t nfree = 0;
-		for (void *b = s->free; b; b = *(void **)b) {
+		for (void *b = s->free; b; b = hk_link_get(b)) {
 			HK_CHECK(hk_slab_of(b) == s, "free block of another slab on a slab's free list", b);
 			HK_CHECK(++nfree <= s->cap, "slab free list longer than the slab (a cycle?)", s);
 		}
@@ -121,7 +122,7 @@ static void check_class(struct hk_central *c, unsigned cls)
 		/* blocks pushed remotely are still out: at most `used` of them,
 		 * all of this slab (senders only prepend, so walking is safe) */
 		uint64_t nremote = 0;
-		for (void *b = __atomic_load_n(&s->remote, __ATOMIC_ACQUIRE); b; b = *(void **)b) {
+		for (void *b = __atomic_load_n(&s->remote, __ATOMIC_ACQUIRE); b; b = hk_link_get(b)) {
 			HK_CHECK(hk_slab_of(b) == s, "remote-freed block on another slab's remote list", b);
 			HK_CHECK(++nremote <= s->used, "more remote-freed blocks than blocks out (a cycle or a double free?)", s);
 		}
@@ -144,14 +145,14 @@ static void collect_pending(struct hk_central *c, unsigned cls)
 		void *list = __atomic_exchange_n(&s->remote, NULL, __ATOMIC_ACQ_REL);
 		uint32_t n = 0;
 		void *tail = NULL;
-		for (void *b = list; b; b = *(void **)b) {
+		for (void *b = list; b; b = hk_link_get(b)) {
 			tail = b;
 			n++;
 		}
 		if (HK_UNLIKELY(n > s->used))
 			hk_fatal("free(): double free in", list, "(more blocks freed remotely than were out of their slab)");
 		if (n) {
-			*(void **)tail = s->free;
+			hk_link_set(tail, s->free);
 			s->free = list;
 			total += n;
 			if (!s->listed)
@@ -212,8 +213,8 @@ void *hk_central_refill(unsigned cls, unsigned want, unsigned tid, unsigned *got
 		}
 		while (n < want && s->free) {
 			void *b = s->free;
-			s->free = *(void **)b;
-			*(void **)b = head;
+			s->free = hk_link_get(b);
+			hk_link_set(b, head);
 			head = b;
 			n++;
 		}
@@ -224,8 +225,8 @@ void *hk_central_refill(unsigned cls, unsigned want, unsigned tid, unsigned *got
 			unsigned k = (unsigned)(want - n < left ? want - n : left);
 			char *first = s->bump;
 			for (unsigned i = 0; i + 1 < k; i++)
-				*(void **)(first + (size_t)i * size) = first + (size_t)(i + 1) * size;
-			*(void **)(first + (size_t)(k - 1) * size) = head;
+				hk_link_set(first + (size_t)i * size, first + (size_t)(i + 1) * size);
+			hk_link_set(first + (size_t)(k - 1) * size, head);
 			head = first;
 			s->bump = first + (size_t)k * size;
 			n += k;
@@ -260,7 +261,7 @@ static unsigned flush_locked(struct hk_central *c, unsigned cls, void *list, uns
 	collect_if_pending(c, cls);
 	while (list) {
 		void *b = list;
-		list = *(void **)b;
+		list = hk_link_get(b);
 		struct hk_slab *s = hk_slab_of(b);
 		/* a block freed twice: more frees than blocks out, or the block
 		 * already heads its slab's free list (a mid-size block freed
@@ -268,7 +269,9 @@ static unsigned flush_locked(struct hk_central *c, unsigned cls, void *list, uns
 		 * itself) */
 		if (HK_UNLIKELY(s->used == 0 || b == s->free))
 			hk_fatal("free(): double free of", b, "(block is already free)");
-		*(void **)b = s->free;
+		if (HK_UNLIKELY((char *)b >= s->bump))
+			hk_fatal("free(): invalid pointer", b, "(a block this slab never handed out)");
+		hk_link_set(b, s->free);
 		s->free = b;
 		n++;
 		remote += s->owner != tid;
@@ -298,6 +301,22 @@ unsigned hk_central_flush(unsigned cls, void *list, unsigned tid)
 	return released;
 }
 
+int hk_central_slab_has(unsigned cls, const void *p)
+{
+	struct hk_central *c = &hk_central[cls];
+	struct hk_slab *s = hk_slab_of(p);
+	int found = 0;
+	uint32_t n = 0;
+	pthread_mutex_lock(&c->mu);
+	for (const void *b = s->free; b && !found && n <= s->cap; b = hk_link_get(b), n++)
+		found = b == p;
+	for (const void *b = __atomic_load_n(&s->remote, __ATOMIC_ACQUIRE); b && !found && n <= 2 * s->cap;
+	     b = hk_link_get(b), n++)
+		found = b == p;
+	pthread_mutex_unlock(&c->mu);
+	return found;
+}
+
 void hk_central_remote(unsigned cls, void *list, unsigned tid)
 {
 	struct hk_central *c = &hk_central[cls];
@@ -310,12 +329,13 @@ void hk_central_remote(unsigned cls, void *list, unsigned tid)
 		/* the run of blocks of one slab at the head of the list */
 		struct hk_slab *s = hk_slab_of(list);
 		void *first = list, *last = list;
-		while (*(void **)last && hk_slab_of(*(void **)last) == s)
-			last = *(void **)last;
-		list = *(void **)last;
+		void *next;
+		while ((next = hk_link_get(last)) && hk_slab_of(next) == s)
+			last = next;
+		list = next;
 		void *old = __atomic_load_n(&s->remote, __ATOMIC_RELAXED);
 		do
-			*(void **)last = old;
+			hk_link_set(last, old);
 		while (!__atomic_compare_exchange_n(&s->remote, &old, first, 1, __ATOMIC_RELEASE, __ATOMIC_RELAXED));
 		if (old)
 			continue;       /* s is on the pending stack already */

@@ -41,6 +41,9 @@ void *hk_central_refill(unsigned cls, unsigned want, unsigned tid, unsigned *got
 /* Give a NULL-terminated list of blocks of class cls back to their slabs;
  * returns how many slabs that emptied and released. */
 unsigned hk_central_flush(unsigned cls, void *list, unsigned tid);
+/* Is the block p on its slab's free list or remote list?  (double-free
+ * check; takes the class lock) */
+int hk_central_slab_has(unsigned cls, const void *p);
 
 /* Owners: the ids of live threads (hk_tcache.tid; 0 is nobody).  Exact
  * while fewer than HK_ALIVE_SLOTS threads live; beyond, a live thread may

@@ -15,13 +15,14 @@
  * trick).  A thread whose exit destructor ran keeps room 0, so whatever
  * it still frees goes straight back to the slabs.
  *
- * Blocks in a bin belong to slabs anywhere: a block freed by another
- * thread than the one that allocated it simply joins the freeing thread's
- * cache; overflow sends blocks back to their own slabs (central.c). */
+ * A bin holds only blocks of slabs the thread refilled from: a block of
+ * another thread's slab goes home (remote.c); overflow sends blocks back
+ * to their own slabs (central.c). */
 #ifndef HAKMEM_FRONT_H
 #define HAKMEM_FRONT_H
 
 #include "config.h"
+#include "guard.h"
 
 struct hk_bin {
 	void *head;                 /* offset 0 and 8: the asm below relies on them */
@@ -49,39 +50,63 @@ extern __thread struct hk_tcache hk_tc __attribute__((tls_model("initial-exec"))
 void *hk_bin_refill(unsigned cls);      /* returns a block of class cls, or NULL with ENOMEM */
 void hk_bin_overflow(unsigned cls);     /* the bin went over its limit (the block is pushed) */
 
-/* On x86-64 the list operations are written as asm with fixed registers:
- * the bin in %rax in both malloc and free, the block in %rdi (where free
- * receives it).  The compiler otherwise picks different registers in the
- * two functions, and a malloc/free ping-pong ran 3-5% slower on this Zen 4
- * machine (tiny_hot, interleaved runs; same instruction count).  Why is a
- * guess: the CPU's memory renaming of a store and a later load seems to
- * need them to name the same base register.  The C below is the same
- * thing for other targets. */
+/* The links in a bin are encoded (guard.h); its head is a plain pointer.
+ * malloc checks the link it pops and clears it; free checks that the
+ * block's first word is not a link before pushing (guard.h).
+ *
+ * On x86-64 the memory operations are written as asm with fixed
+ * registers: the bin in %rax in both malloc and free, the block in %rdi
+ * (where free receives it).  The compiler otherwise picks different
+ * registers in the two functions, and a malloc/free ping-pong ran 3-5%
+ * slower on a Zen 4 machine (tiny_hot, interleaved runs; same instruction
+ * count).  Why is a guess: the CPU's memory renaming of a store and a
+ * later load seems to need them to name the same base register.  The C
+ * below is the same thing for other targets. */
 #if defined(__x86_64__)
 HK_INLINE void *hk_bin_pop(unsigned cls)
 {
 	struct hk_bin *b = &hk_tc.bins[cls];
-	void *p, *next;
+	void *p;
+	uintptr_t link;
 	__asm__ volatile("movq (%1), %0" : "=r"(p) : "a"(b), "m"(b->head));
 	if (HK_UNLIKELY(!p))
 		return hk_bin_refill(cls);
-	__asm__ volatile("movq (%1), %0" : "=r"(next) : "D"(p), "m"(*(void **)p));
+	__asm__ volatile("movq (%1), %0" : "=r"(link) : "D"(p), "m"(*(void **)p));
+	uintptr_t next = link ^ hk_guard.key;
+	if (HK_UNLIKELY(next >= hk_guard.link_limit))
+		hk_link_corrupt(p);
+	__asm__ volatile("movq $0, (%1)" : "=m"(*(void **)p) : "D"(p));
 	__asm__ volatile("movq %1, (%2)" : "=m"(b->head) : "r"(next), "a"(b));
 	__asm__ volatile("addq $1, 8(%1)" : "+m"(b->room) : "a"(b) : "cc");
 	return p;
 }
 
-HK_INLINE void hk_bin_push(unsigned cls, void *p)
+/* Push p, known not to be in the bin already. */
+HK_INLINE void hk_bin_push_nocheck(unsigned cls, void *p)
 {
 	struct hk_bin *b = &hk_tc.bins[cls];
-	void *h;
+	uintptr_t h;
 	__asm__ volatile("movq (%1), %0" : "=r"(h) : "a"(b), "m"(b->head));
+	h ^= hk_guard.key;
 	__asm__ volatile("movq %1, (%2)" : "=m"(b->head) : "D"(p), "a"(b));
 	__asm__ volatile("movq %1, (%2)" : "=m"(*(void **)p) : "r"(h), "D"(p));
 	__asm__ goto("subq $1, 8(%0)\n\tjs %l[over]" : : "a"(b) : "cc", "memory" : over);
 	return;
 over:
 	hk_bin_overflow(cls);
+}
+
+HK_INLINE void hk_bin_push(unsigned cls, void *p)
+{
+	/* one byte, the link's top one (always HK_LINK_TOP): a wider load
+	 * right after the program stored part of the word cannot be
+	 * forwarded from the store buffer and stalls (tiny_hot writes one
+	 * byte, then frees; an 8-byte load here cost it 25%) */
+	if (HK_UNLIKELY(((volatile const uint8_t *)p)[7] == HK_LINK_TOP)) {
+		hk_free_suspect(cls, p);   /* a tail call: no registers saved here */
+		return;
+	}
+	hk_bin_push_nocheck(cls, p);
 }
 #else
 HK_INLINE void *hk_bin_pop(unsigned cls)
@@ -90,19 +115,28 @@ HK_INLINE void *hk_bin_pop(unsigned cls)
 	void *p = b->head;
 	if (HK_UNLIKELY(!p))
 		return hk_bin_refill(cls);
-	b->head = *(void **)p;
+	b->head = hk_link_get(p);
+	*(void **)p = NULL;
 	b->room++;
 	return p;
 }
 
-HK_INLINE void hk_bin_push(unsigned cls, void *p)
+HK_INLINE void hk_bin_push_nocheck(unsigned cls, void *p)
 {
 	struct hk_bin *b = &hk_tc.bins[cls];
-	void *h = b->head;
+	hk_link_set(p, b->head);
 	b->head = p;
-	*(void **)p = h;
 	if (HK_UNLIKELY(--b->room < 0))
 		hk_bin_overflow(cls);
+}
+
+HK_INLINE void hk_bin_push(unsigned cls, void *p)
+{
+	if (HK_UNLIKELY(((const uint8_t *)p)[7] == HK_LINK_TOP)) {
+		hk_free_suspect(cls, p);
+		return;
+	}
+	hk_bin_push_nocheck(cls, p);
 }
 #endif
 

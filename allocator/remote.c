@@ -26,6 +26,7 @@
 #include "remote.h"
 
 #include "central.h"
+#include "guard.h"
 #include "front.h"
 #include "superslab.h"
 #include "sizeclass.h"
@@ -53,20 +54,21 @@ HK_NOINLINE void hk_free_remote(unsigned cls, void *p)
 	struct hk_tcache *tc = &hk_tc;
 	if (HK_UNLIKELY(tc->state == HK_T_FRESH))
 		hk_thread_start();
-	struct hk_prefix *h = hk_prefix_of(p);
-	uint32_t *owner = &h->unit[hk_unit_of(h, p)].owner;
+	if (hk_maybe_free(p))
+		hk_check_not_free(cls, p);
+	uint32_t *owner = &hk_unit_entry((uintptr_t)p)->owner;
 	uint32_t o = __atomic_load_n(owner, __ATOMIC_RELAXED);
 	if (!hk_owner_alive(o) && tc->state == HK_T_ACTIVE) {
 		/* nobody's home (its thread exited, or a fresh slab): adopt the
 		 * unit, so our next frees of its blocks stay on the fast path */
 		__atomic_compare_exchange_n(owner, &o, tc->tid, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
-		hk_bin_push(cls, p);
+		hk_bin_push_nocheck(cls, p);
 		return;
 	}
 	struct batch *b = &batches[cls];
 	if (!b->n)
 		b->limit = batch_limit(cls);
-	*(void **)p = b->head;
+	hk_link_set(p, b->head);
 	b->head = p;
 	/* an exiting thread keeps nothing: its batches were sent already */
 	if (++b->n < b->limit && tc->state == HK_T_ACTIVE)
@@ -75,6 +77,16 @@ HK_NOINLINE void hk_free_remote(unsigned cls, void *p)
 	b->head = NULL;
 	b->n = 0;
 	hk_central_remote(cls, list, tc->tid);
+}
+
+int hk_remote_batch_has(unsigned cls, const void *p)
+{
+	const struct batch *b = &batches[cls];
+	uint32_t n = 0;
+	for (const void *q = b->head; q && n <= b->n; q = hk_link_get(q), n++)
+		if (q == p)
+			return 1;
+	return 0;
 }
 
 void hk_remote_flush_own(void)

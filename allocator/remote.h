@@ -7,6 +7,8 @@
 
 /* free()'s slow path for such a block of class cls. */
 void hk_free_remote(unsigned cls, void *p);
+/* Is p in the calling thread's batch of class cls?  (double-free check) */
+int hk_remote_batch_has(unsigned cls, const void *p);
 /* Send every block the calling thread holds for other threads back to its
  * slab: now, under the class locks (thread exit, malloc_trim, drains). */
 void hk_remote_flush_own(void);

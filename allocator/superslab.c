@@ -22,6 +22,7 @@
 
 #include "bytes.h"
 #include "fmt.h"
+#include "guard.h"
 #include "options.h"
 #include "os.h"
 #include "sizeclass.h"
@@ -239,10 +240,10 @@ static void check_all(void)
 		HK_CHECK((ss->dirty_units & ~ss->free_units) == 0, "dirty units that are not free", ss);
 		for (unsigned i = 1; i < HK_UNITS; i++) {
 			int is_free = (ss->free_units >> i) & 1u;
-			HK_CHECK(is_free == (ss->h.unit[i].cls == 0), "unit class byte disagrees with the free-unit bits", (char *)ss + ((size_t)i << HK_UNIT_SHIFT));
+			HK_CHECK(is_free == (ss->unit[i].cls == 0), "unit class byte disagrees with the free-unit bits", (char *)ss + ((size_t)i << HK_UNIT_SHIFT));
 			if (!is_free) {
-				const struct hk_slab *s = &ss->slabs[ss->h.unit[i].slab];
-				HK_CHECK(s->cls == ss->h.unit[i].cls && i - ss->h.unit[i].slab < s->nunits,
+				const struct hk_slab *s = &ss->slabs[ss->unit[i].slab];
+				HK_CHECK(s->cls == ss->unit[i].cls && i - ss->unit[i].slab < s->nunits,
 					 "unit does not belong to the slab its table entry names", (char *)ss + ((size_t)i << HK_UNIT_SHIFT));
 			}
 		}
@@ -295,6 +296,7 @@ static struct hk_ss *ss_map(void)
 	hk_os_new_region(ss, HK_SS_SIZE);
 	ss->h.kind = HK_KIND_SMALL;
 	ss->h.magic = HK_MAGIC;
+	hk_guard_mark(ss, HK_SS_SIZE, HK_REGION_SMALL);
 	ss->free_units = ALL_FREE;
 	ss->all_prev = NULL;
 	ss->all_next = all;
@@ -321,7 +323,9 @@ static int ss_unmap(struct hk_ss *ss)
 	if (next)
 		next->all_prev = prev;
 	hakmem_trace_superslab_unmap(ss, HK_SS_SIZE);
+	hk_guard_mark(ss, HK_SS_SIZE, HK_REGION_NONE);
 	if (hk_os_unmap(ss, HK_SS_SIZE) != 0) {
+		hk_guard_mark(ss, HK_SS_SIZE, HK_REGION_SMALL);
 		/* still mapped: back on the all-list (at the head) */
 		ss->all_prev = NULL;
 		ss->all_next = all;
@@ -411,10 +415,13 @@ struct hk_slab *hk_slab_new(unsigned cls)
 		if (!ss->dirty_units)
 			dirty_unlink(ss);
 	}
+	uint64_t divc = UINT64_MAX / hk_class_size[cls] + 1;   /* ceil(2^64 / size): guard.h */
 	for (unsigned i = (unsigned)u; i < (unsigned)u + n; i++) {
-		ss->h.unit[i].slab = (uint8_t)u;
-		__atomic_store_n(&ss->h.unit[i].owner, 0, __ATOMIC_RELAXED);   /* no thread's id */
-		ss->h.unit[i].cls = (uint8_t)cls;
+		ss->unit[i].slab = (uint8_t)u;
+		__atomic_store_n(&ss->unit[i].owner, 0, __ATOMIC_RELAXED);   /* no thread's id */
+		ss->unit[i].divc = divc;
+		ss->unit[i].phase = ((uint64_t)(i - (unsigned)u) << HK_UNIT_SHIFT) * divc;
+		ss->unit[i].cls = (uint8_t)cls;
 	}
 	ss->slabs[u].nunits = (uint8_t)n;
 	ss->slabs[u].cls = (uint16_t)cls;
@@ -446,8 +453,11 @@ void hk_slab_release(struct hk_slab *s)
 	pthread_mutex_lock(&ss_mu);
 	uint32_t bits = (n == 32 ? ~0u : ((1u << n) - 1u)) << u;
 	uint32_t now = hk_os_now_ms();
-	for (unsigned i = u; i < u + n; i++)
-		ss->h.unit[i].cls = 0;
+	for (unsigned i = u; i < u + n; i++) {
+		ss->unit[i].cls = 0;
+		ss->unit[i].divc = 0;   /* no block starts here any more (guard.h) */
+		ss->unit[i].phase = 0;
+	}
 	ss->free_units |= bits;
 	ss->dirty_units |= bits;
 	dirty_bytes += units_bytes(bits);
@@ -504,7 +514,7 @@ void hk_ss_foreach_slab(void (*fn)(struct hk_slab *s))
 		if (ss->pooled)
 			continue;
 		for (unsigned u = 1; u < HK_UNITS; u++)
-			if (ss->h.unit[u].cls && ss->h.unit[u].slab == u)
+			if (ss->unit[u].cls && ss->unit[u].slab == u)
 				fn(&ss->slabs[u]);
 	}
 	pthread_mutex_unlock(&ss_mu);

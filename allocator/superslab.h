@@ -2,20 +2,20 @@
  * header prefix that large mappings share with them.
  *
  * A SuperSlab is 32 units of 64 KiB.  Unit 0 holds this header; a slab is
- * a run of 1..16 units given to one size class.  free() finds the header
- * as ((p - 1) & ~2MiB) and the class as unit[(p - header) >> 16].cls: the
- * "- 1" lets a block start exactly at a 2 MiB boundary (huge-aligned large
- * blocks keep their header 2 MiB below the block, index 32 of the table).
- * Small blocks never start in unit 0, so for them p - 1 is in the same
- * SuperSlab.  A unit's class is 0 for the header unit, free units and
- * every unit of a large mapping: free() sends those to its slow path.
+ * a run of 1..16 units given to one size class (28 for the mid-size
+ * classes).  free() first asks the region map (guard.h) whether the
+ * pointer's 2 MiB region is a SuperSlab; then the header is p & ~2MiB
+ * (small blocks never start in unit 0) and the unit entry is
+ * unit[(p >> 16) & 31].  A large block's header is ((p - 1) & ~2MiB): the
+ * "- 1" lets a huge-aligned large block start exactly at a 2 MiB boundary
+ * with its header 2 MiB below.
  *
- * The per-unit entries are 16 bytes apart with the class byte at offset 8:
- * blocks start on 16-byte boundaries, so the free list's 8-byte store into
- * a block never shares its low 12 address bits with the class load that
- * the next free() does (4 KiB aliasing stalled the load: the first block
- * of a slab sits at the same page offset as the header, and tiny_hot lost
- * about 10% to it). */
+ * The per-unit entries are 64 bytes apart and every field free() reads is
+ * at 8..15 mod 16: blocks start on 16-byte boundaries, so the free list's
+ * 8-byte store into a block never shares its low 12 address bits with a
+ * load the next free() does from the entry (4 KiB aliasing stalled the
+ * load: the first block of a slab sits at the same page offset as the
+ * header, and tiny_hot lost about 10% to it). */
 #ifndef HAKMEM_SUPERSLAB_H
 #define HAKMEM_SUPERSLAB_H
 
@@ -24,24 +24,36 @@
 enum hk_kind { HK_KIND_SMALL = 1, HK_KIND_LARGE = 2 };
 #define HK_MAGIC 0x484b4d53u   /* "HKMS" */
 
-/* The prefix every 2 MiB-aligned header starts with.  `owner` is the id
- * of the thread that last refilled from the slab using this unit (a copy of
- * hk_slab.owner, written under the class lock, read by free() without one:
- * a stale value only sends a block to the other of two correct paths). */
-struct hk_unit {
-	uint64_t spare;             /* keeps `cls` at offset 8 mod 16 (see above) */
-	uint8_t cls;                /* size class of the slab using this unit, or 0 */
-	uint8_t slab;               /* index of that slab's first unit */
-	uint8_t pad[2];
-	uint32_t owner;             /* at 12 mod 16, beside `cls`: no 4 KiB aliasing with list links either */
-};
-
+/* The prefix every 2 MiB-aligned header starts with (SuperSlab or large
+ * block): which of the two it is. */
 struct hk_prefix {
-	struct hk_unit unit[HK_UNITS + 1];   /* MUST stay first: read by free() */
 	uint8_t kind;
 	uint8_t pad[3];
 	uint32_t magic;
 };
+
+/* One per unit of a SuperSlab: what free() needs of the slab using it.
+ * Every field free() reads sits at 8..15 mod 16 (see the top): `owner` is
+ * the id of the thread that last refilled from the slab (a copy of
+ * hk_slab.owner, written under the class lock, read by free() without
+ * one: a stale value only sends a block to the other of two correct
+ * paths); `divc` and `phase` are the block-start test of guard.h:
+ * a is a block start iff (a & 0xffff) * divc + phase < divc (mod 2^64),
+ * with divc = ceil(2^64 / block size) and phase = (offset of this unit in
+ * its slab) * divc; both 0 in a unit no slab uses, which fails the test. */
+struct hk_unit {
+	uint64_t spare0;
+	uint8_t cls;                /* size class of the slab using this unit, or 0 */
+	uint8_t slab;               /* index of that slab's first unit */
+	uint8_t pad[2];
+	uint32_t owner;
+	uint64_t spare1;
+	uint64_t divc;
+	uint64_t spare2;
+	uint64_t phase;
+	uint64_t spare3[2];
+};
+_Static_assert(sizeof(struct hk_unit) == 64, "unit entries are 64 bytes: free() indexes them with a shift");
 
 struct hk_slab {
 	void *free;                 /* blocks given back (singly linked) */
@@ -64,7 +76,7 @@ struct hk_slab {
 };
 
 struct hk_ss {
-	struct hk_prefix h;
+	struct hk_prefix h;         /* MUST stay first */
 	uint32_t free_units;        /* bit i set: unit i is free */
 	uint32_t dirty_units;       /* free units that may still be resident (subset of free_units) */
 	uint8_t listed;             /* on the "has free units" list */
@@ -77,6 +89,7 @@ struct hk_ss {
 	struct hk_ss *next, *prev;          /* "has free units" list or pool */
 	struct hk_ss *dirty_next, *dirty_prev;   /* SuperSlabs with dirty units, least recently dirtied first */
 	struct hk_ss *all_next, *all_prev;  /* every SuperSlab (debug checks) */
+	struct hk_unit unit[HK_UNITS] __attribute__((aligned(64)));   /* read by free() */
 	struct hk_slab slabs[HK_UNITS];
 };
 
@@ -107,28 +120,26 @@ HK_INLINE struct hk_prefix *hk_prefix_of(const void *p)
 	return (struct hk_prefix *)(((uintptr_t)p - 1) & ~(uintptr_t)HK_SS_MASK);
 }
 
-HK_INLINE size_t hk_unit_of(const struct hk_prefix *h, const void *p)
+/* The unit entry of a small block's address a (never at a SuperSlab's
+ * start, so a & ~mask is its header): one shift and one mask. */
+HK_INLINE struct hk_unit *hk_unit_entry(uintptr_t a)
 {
-	return ((uintptr_t)p - (uintptr_t)h) >> HK_UNIT_SHIFT;
+	char *ss = (char *)(a & ~(uintptr_t)HK_SS_MASK);
+	return (struct hk_unit *)(ss + offsetof(struct hk_ss, unit) +
+				  ((a >> (HK_UNIT_SHIFT - 6)) & ((uintptr_t)(HK_UNITS - 1) << 6)));
 }
 
-/* Size class of the block at p (0: not a small block). */
-HK_INLINE unsigned hk_class_of_ptr(const struct hk_prefix *h, const void *p)
+/* Is the address a (in a SuperSlab region) the start of a block of a slab
+ * in use?  The one-multiply test described at struct hk_unit. */
+HK_INLINE int hk_is_block_start(const struct hk_unit *u, uintptr_t a)
 {
-	return h->unit[hk_unit_of(h, p)].cls;
-}
-
-/* Was the small block at p last refilled by the calling thread (whose id
- * is tid)?  Then free() keeps it; otherwise it goes home (remote.c). */
-HK_INLINE int hk_owner_is(const struct hk_prefix *h, const void *p, uint32_t tid)
-{
-	return __atomic_load_n(&h->unit[hk_unit_of(h, p)].owner, __ATOMIC_RELAXED) == tid;
+	return (uint64_t)(a & (HK_UNIT_SIZE - 1)) * u->divc + u->phase < u->divc;
 }
 
 HK_INLINE struct hk_slab *hk_slab_of(const void *p)
 {
-	struct hk_ss *ss = (struct hk_ss *)hk_prefix_of(p);
-	return &ss->slabs[ss->h.unit[hk_unit_of(&ss->h, p)].slab];
+	struct hk_ss *ss = (struct hk_ss *)((uintptr_t)p & ~(uintptr_t)HK_SS_MASK);
+	return &ss->slabs[hk_unit_entry((uintptr_t)p)->slab];
 }
 
 /* Call fn on every slab in use (fork child only: takes the SuperSlab lock). */

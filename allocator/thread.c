@@ -25,6 +25,7 @@
 #include <pthread.h>
 
 #include "central.h"
+#include "guard.h"
 #include "decay.h"
 #include "fmt.h"
 #include "options.h"
@@ -122,6 +123,7 @@ void hk_thread_setup(void)
 	/* nothing below allocates, so no nested malloc can come back here */
 	pthread_mutex_lock(&setup_mu);
 	if (!setup_done) {
+		hk_guard_init();          /* the link key, before the first block is linked */
 		hk_options_load();
 		limits_init();
 		stats_mode = hk_opt(STATS) != HK_STATS_OFF || hk_opt_str(STATS_FILE)[0];
@@ -254,13 +256,24 @@ static void check_bin(const struct hk_tcache *tc, const struct hk_bin *b, unsign
 	if (tc->state != HK_T_ACTIVE)
 		return;
 	int64_t n = 0;
-	for (void *p = b->head; p; p = *(void **)p)
+	for (void *p = b->head; p; p = hk_link_get(p))
 		HK_CHECK(++n <= (int64_t)tc->limit[cls], "thread cache list longer than its limit (a cycle?)", b->head);
 	HK_CHECK(n == (int64_t)tc->limit[cls] - b->room, "thread cache length disagrees with its room", b->head);
 }
 #else
 #define check_bin(tc, b, cls) ((void)0)
 #endif
+
+int hk_bin_has(unsigned cls, const void *p)
+{
+	struct hk_tcache *tc = &hk_tc;
+	const struct hk_bin *b = real_bin(tc, cls);
+	uint32_t n = 0;
+	for (const void *q = b->head; q && n <= tc->limit[cls]; q = hk_link_get(q), n++)
+		if (q == p)
+			return 1;
+	return 0;
+}
 
 /* Give back the most recently freed blocks of bin b down to `keep`:
  * walking to the cut costs one visit per block given back.  Returns the
@@ -273,9 +286,9 @@ static unsigned flush_down(struct hk_tcache *tc, struct hk_bin *b, unsigned cls,
 	unsigned n = (unsigned)(len - keep);
 	void *first = b->head, *last = first;
 	for (unsigned i = 1; i < n; i++)
-		last = *(void **)last;
-	b->head = *(void **)last;
-	*(void **)last = NULL;
+		last = hk_link_get(last);
+	b->head = hk_link_get(last);
+	hk_link_set(last, NULL);
 	b->room = (int64_t)tc->limit[cls] - keep;
 	return hk_central_flush(cls, first, tc->tid);
 }
@@ -329,7 +342,8 @@ HK_NOINLINE void *hk_bin_refill(unsigned cls)
 		b->room -= got;
 	}
 	void *p = b->head;
-	b->head = *(void **)p;
+	b->head = hk_link_get(p);
+	*(void **)p = NULL;     /* no link left in a live block: free() reads it (guard.h) */
 	b->room++;
 	check_bin(tc, b, cls);
 	if (tc->counted)
@@ -354,7 +368,7 @@ HK_NOINLINE void hk_bin_overflow(unsigned cls)
 		b->head = NULL;
 		b->room = NO_ROOM;
 		b = &tc->counted->bins[cls];
-		*(void **)p = b->head;
+		hk_link_set(p, b->head);
 		b->head = p;
 		if (--b->room >= 0)
 			return;

@@ -19,6 +19,9 @@ void hk_thread_start(void);
  * (malloc_trim). */
 void hk_thread_flush_own(void);
 
+/* Is p in the calling thread's bin of class cls?  (double-free check) */
+int hk_bin_has(unsigned cls, const void *p);
+
 /* Walk the caches of live threads (statistics at exit); fn gets each. */
 void hk_threads_foreach(void (*fn)(const struct hk_tcache *tc, void *arg), void *arg);
 /* Add a live thread's mallocs (counted in statistics mode only) and cached

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "child.h"
 #include "superslab.h"
 
 static void double_free(void)
@@ -60,7 +61,7 @@ static void corrupt_unit_table(void)
 	struct hk_ss *ss = (struct hk_ss *)hk_prefix_of(p);
 	if (!(ss->free_units >> 31 & 1u))
 		_exit(3);                     /* cannot set the case up */
-	ss->h.unit[31].cls = 7;
+	ss->unit[31].cls = 7;
 	free(malloc(100000));               /* a class with no slab yet */
 }
 
@@ -75,25 +76,8 @@ static void fine(void)
  * its message contains `want`. */
 static int aborts_with(void (*fn)(void), const char *want)
 {
-	int fds[2];
-	if (pipe(fds) != 0)
-		return 0;
-	pid_t pid = fork();
-	if (pid == 0) {
-		dup2(fds[1], 2);
-		close(fds[0]);
-		fn();
-		_exit(0);
-	}
-	close(fds[1]);
-	char buf[1024] = "";
-	ssize_t n, len = 0;
-	while ((n = read(fds[0], buf + len, sizeof(buf) - 1 - (size_t)len)) > 0)
-		len += n;
-	buf[len] = '\0';
-	close(fds[0]);
-	int status = 0;
-	waitpid(pid, &status, 0);
+	char buf[1024];
+	int status = run_child_captured(fn, 60, buf, sizeof buf);
 	if (want == NULL)
 		return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 	if (!(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT) || !strstr(buf, want)) {

@@ -1,0 +1,61 @@
+/* guard.c - see guard.h: the region map, the link key, and the slow path
+ * of the double-free check. */
+#include "guard.h"
+
+#include <sys/auxv.h>
+#include <sys/random.h>
+
+#include "central.h"
+#include "fmt.h"
+#include "remote.h"
+#include "thread.h"
+
+struct hk_guard hk_guard = { 0, (uint64_t)1 << HK_USER_BITS };
+uint8_t hk_region_map[HK_REGIONS];
+
+/* A random key whose top byte is HK_LINK_TOP, so free() can spot a link
+ * by one byte: 0xF5 is never in UTF-8 or ASCII text, and is the top byte
+ * of no pointer, no integer of magnitude below 2^59 and no double of
+ * magnitude below 10^254. */
+static uint64_t draw_key(void)
+{
+	uint64_t k = 0;
+	if (getrandom(&k, sizeof k, GRND_NONBLOCK) != (ssize_t)sizeof k) {
+		/* no entropy yet (early boot): the kernel's AT_RANDOM bytes,
+		 * mixed with an address ASLR placed */
+		const uint64_t *r = (const uint64_t *)getauxval(AT_RANDOM);
+		k = (r ? r[0] ^ (r[1] << 1) : 0) ^ (uint64_t)(uintptr_t)&k * 0x9E3779B97F4A7C15ull;
+	}
+	return (k & ~((uint64_t)0xFF << 56)) | ((uint64_t)HK_LINK_TOP << 56);
+}
+
+void hk_guard_init(void)
+{
+	hk_guard.key = draw_key();
+}
+
+void hk_guard_mark(const void *p, size_t len, unsigned kind)
+{
+	uintptr_t t = (uintptr_t)p >> HK_SS_SHIFT, n = len >> HK_SS_SHIFT;
+	for (uintptr_t i = t; i < t + n && i < HK_REGIONS; i++)
+		__atomic_store_n(&hk_region_map[i], (uint8_t)kind, __ATOMIC_RELAXED);
+}
+
+void hk_link_corrupt(const void *b)
+{
+	hk_fatal("malloc(): corrupted free list: the link in free block", b,
+		 "was overwritten (a heap overflow or a write after free)");
+}
+
+void hk_check_not_free(unsigned cls, void *p)
+{
+	if (hk_bin_has(cls, p) || hk_remote_batch_has(cls, p) || hk_central_slab_has(cls, p))
+		hk_fatal("free(): double free of", p, "(block is already free)");
+}
+
+HK_NOINLINE void hk_free_suspect(unsigned cls, void *p)
+{
+	if (hk_maybe_free(p))     /* the whole word decodes to a link: look */
+		hk_check_not_free(cls, p);
+	hk_bin_push_nocheck(cls, p);
+}

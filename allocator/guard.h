@@ -1,0 +1,101 @@
+/* guard.h - hardening against heap misuse (issue 13 item 5), in the
+ * default build, on the fast paths:
+ *
+ * - The region map: one byte per 2 MiB of the address space below 2^47
+ *   (64 MiB of .bss; only the pages that describe HAKMEM's own regions are
+ *   ever written, so a few KiB are resident).  It says whether a 2 MiB
+ *   region is a SuperSlab or holds a live large block's header, so free()
+ *   never reads a header that is not ours: a stack pointer, another
+ *   allocator's block or a wild pointer aborts with a message instead of
+ *   faulting or being taken.  NULL lands there too (region 0 is nobody's).
+ * - The block-start check: each unit entry of a SuperSlab carries the
+ *   divisibility constants of its slab's block size (Lemire, Kaser and
+ *   Kurz's n * c < c test, one multiply), so an interior or misaligned
+ *   pointer into a slab aborts.  A free unit has c = 0, which fails the
+ *   test too: no separate "class 0" branch.
+ * - Encoded links: a free block's first word holds next ^ key, where the
+ *   key is random per process except its top byte, HK_LINK_TOP (guard.c).
+ *   Decoding checks that the result is below 2^47 (a user pointer), so an
+ *   overflow that overwrites a link with anything not made with the key
+ *   aborts at the malloc that takes the block (about 1 in 131,072 random
+ *   words would pass).  Thread-cache heads stay plain pointers.
+ * - Double free: malloc clears the first word of the block it returns, so
+ *   a live block's first word has the top byte of a link only if the
+ *   program stored such a value there.  free() reads that one byte (a
+ *   wider load stalls when the program just wrote part of the word); if
+ *   it matches, the whole word is decoded, and only a plausible link makes
+ *   it walk the thread's cache and batch and the slab's lists (guard.c):
+ *   the block found there aborts, otherwise (the program's own data
+ *   looked like a link) the free goes on.  A block whose slab was freed
+ *   since has a unit no slab uses, which the block-start test rejects.
+ *
+ * Costs are stated in README.md ("Hardening"), measured with harness ab. */
+#ifndef HAKMEM_GUARD_H
+#define HAKMEM_GUARD_H
+
+#include "config.h"
+
+#define HK_USER_BITS 47                        /* user pointers are below 2^47 */
+#define HK_LINK_TOP  0xF5                      /* the key's top byte, so every link's (guard.c) */
+#define HK_REGIONS   ((uintptr_t)1 << (HK_USER_BITS - HK_SS_SHIFT))
+
+/* LARGE: the header region of a live large block; LARGE_FREED: of one
+ * that was freed (until the region is used again), so a second free can
+ * be called a double free even after the mapping is gone. */
+enum { HK_REGION_NONE = 0, HK_REGION_SMALL = 1, HK_REGION_LARGE = 2, HK_REGION_LARGE_FREED = 3 };
+
+struct hk_guard {
+	uint64_t key;               /* link encoding */
+	uint64_t link_limit;        /* 2^47: a decoded link must be below it */
+};
+extern struct hk_guard hk_guard;
+/* One byte per 2 MiB region: in .bss, so it exists before any code runs
+ * (zero: nobody's) and its address is a constant; only the pages that
+ * describe HAKMEM's own regions are ever written, so only they are
+ * resident. */
+extern uint8_t hk_region_map[HK_REGIONS];
+
+/* Draw the key (once, under the setup lock of thread.c, before the first
+ * block is linked). */
+void hk_guard_init(void);
+/* Mark [p, p + len) (2 MiB aligned) as kind, or as nobody's (NONE). */
+void hk_guard_mark(const void *p, size_t len, unsigned kind);
+
+/* The region kind of address a (NONE outside the map). */
+HK_INLINE unsigned hk_region_of(uintptr_t a)
+{
+	uintptr_t t = a >> HK_SS_SHIFT;
+	return t < HK_REGIONS ? __atomic_load_n(&hk_region_map[t], __ATOMIC_RELAXED) : HK_REGION_NONE;
+}
+
+/* Links: every list of free blocks (thread caches, slabs, remote lists,
+ * remote batches) stores its links encoded. */
+HK_INLINE void hk_link_set(void *b, const void *next)
+{
+	*(uintptr_t *)b = (uintptr_t)next ^ hk_guard.key;
+}
+
+__attribute__((noreturn)) void hk_link_corrupt(const void *b);
+
+HK_INLINE void *hk_link_get(const void *b)
+{
+	uintptr_t next = *(const uintptr_t *)b ^ hk_guard.key;
+	if (HK_UNLIKELY(next >= hk_guard.link_limit))
+		hk_link_corrupt(b);
+	return (void *)next;
+}
+
+/* Could p's first word be a link, i.e. could p be free already? */
+HK_INLINE int hk_maybe_free(const void *p)
+{
+	return (*(const uintptr_t *)p ^ hk_guard.key) < hk_guard.link_limit;
+}
+
+/* Aborts if p (whose first word decodes to a link) is in the thread's
+ * cache or remote batch or on its slab's lists. */
+void hk_check_not_free(unsigned cls, void *p);
+/* free()'s path for such a block of the thread's own: the check above,
+ * then the push into the thread cache. */
+void hk_free_suspect(unsigned cls, void *p);
+
+#endif

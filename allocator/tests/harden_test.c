@@ -1,0 +1,239 @@
+/* harden_test.c - the default build's hardening (issue 13 item 5,
+ * guard.h): each misuse aborts with one line naming the error and the
+ * pointer, and correct programs whose data looks like a free-list link
+ * are not stopped.  Each case runs in a child with stderr captured; the
+ * child tells the parent which pointer the message must name through a
+ * shared page. */
+#include <malloc.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "child.h"
+
+static char *named;     /* shared page: the pointer the message must name, as %p prints it */
+
+static void *name(void *p)
+{
+	snprintf(named, 64, "%p", p);
+	return p;
+}
+
+/* ------------------------------------------------------------ misuse */
+
+static void double_free_now(void)
+{
+	char *volatile p = name(malloc(48));
+	free(p);
+	free(p);
+}
+
+static void double_free_later(void)
+{
+	char *volatile a = name(malloc(48)), *volatile b = malloc(48), *volatile c = malloc(48);
+	free(a);
+	free(b);
+	free(c);
+	free(a);
+}
+
+/* the first free's block went back to its slab (the thread cache
+ * overflowed) before the second free */
+static void double_free_after_flush(void)
+{
+	static void *many[4096];
+	char *volatile a = name(malloc(48));
+	for (int i = 0; i < 4096; i++)
+		many[i] = malloc(48);
+	free(a);
+	for (int i = 0; i < 4096; i++)
+		free(many[i]);
+	free(a);
+}
+
+static void *volatile from_thread;
+static volatile int thread_may_exit;
+
+static void *alloc_and_wait(void *arg)
+{
+	(void)arg;
+	from_thread = malloc(48);
+	while (!thread_may_exit)
+		usleep(1000);
+	return NULL;
+}
+
+static void double_free_other_thread_block(void)
+{
+	/* a block of a live thread's: its frees take the remote path */
+	pthread_t t;
+	pthread_create(&t, NULL, alloc_and_wait, NULL);
+	while (!from_thread)
+		usleep(1000);
+	char *volatile p = name(from_thread);
+	free(p);
+	free(p);
+}
+
+static void double_free_mid(void)
+{
+	char *volatile p = name(malloc(1 << 20));
+	free(p);
+	free(p);
+}
+
+static void double_free_large_cached(void)
+{
+	char *volatile p = name(malloc(4 << 20));
+	free(p);
+	free(p);
+}
+
+static void double_free_large_unmapped(void)
+{
+	char *volatile p = name(malloc(4 << 20));
+	free(p);
+	malloc_trim(0);         /* the large cache unmaps it */
+	free(p);
+}
+
+static void interior_free(void)
+{
+	char *p = malloc(64);
+	free(name(p + 16));
+}
+
+static void misaligned_free(void)
+{
+	char *p = malloc(64);
+	free(name(p + 1));
+}
+
+static void interior_large_free(void)
+{
+	char *p = malloc(4 << 20);
+	free(name(p + 8192));
+}
+
+static void stack_free(void)
+{
+	char on_stack[64];
+	free(name(on_stack + 16));
+}
+
+static void static_free(void)
+{
+	static char not_heap[64];
+	free(name(not_heap + 16));
+}
+
+static void foreign_free(void)
+{
+	/* memory another allocator handed out: a page of its own mapping */
+	char *m = mmap(NULL, 1 << 16, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	free(name(m + 64));
+}
+
+static void realloc_stack(void)
+{
+	char on_stack[64];
+	if (realloc(name(on_stack), 100))
+		_exit(0);
+}
+
+static void usable_stack(void)
+{
+	char on_stack[64];
+	malloc_usable_size(name(on_stack));
+}
+
+/* an 8-byte overflow of one block reaches the link of the free block
+ * after it; the malloc that takes that block aborts */
+static void overflow_into_link(void)
+{
+	char *a = malloc(64), *b = malloc(64);
+	if (b != a + 64)
+		_exit(3);               /* cannot set the case up: blocks not adjacent */
+	name(b);
+	free(b);
+	memset(a, 'A', 72);
+	char *volatile c = malloc(64);
+	(void)c;
+}
+
+/* ------------------------------------------------------ correct use */
+
+static void link_like_data(void)
+{
+	/* first words that look like links (the key's top byte, zeros, all
+	 * ones): freed correctly, never mistaken for a double free */
+	static const uint64_t words[] = { 0xF500000000000000ull, 0xF5F5F5F5F5F5F5F5ull, 0, ~0ull, 0x00007fffffffffffull };
+	for (int round = 0; round < 1000; round++)
+		for (unsigned i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+			uint64_t *p = malloc(16 + 16 * (round % 8));
+			p[0] = words[i];
+			free(p);
+		}
+	/* a block freed and allocated again holds no link (malloc clears it) */
+	void *p = malloc(32);
+	free(p);
+	void *q = malloc(32);
+	free(q);
+}
+
+/* Run fn in a child; 1 when it aborted with one line containing `want`
+ * and the pointer it named (want == NULL: it must exit 0). */
+static int aborts_with(void (*fn)(void), const char *want)
+{
+	char buf[1024];
+	named[0] = '\0';
+	int status = run_child_captured(fn, 20, buf, sizeof buf);
+	size_t len = strlen(buf);
+	if (want == NULL) {
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			return 1;
+		fprintf(stderr, "  child status %#x, said: %s\n", status, buf);
+		return 0;
+	}
+	int aborted = WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+	int one_line = len > 0 && strchr(buf, '\n') == buf + len - 1;
+	char hex[64];
+	snprintf(hex, sizeof hex, "%s", named);
+	if (!aborted || !strstr(buf, want) || !one_line || !hex[0] || !strstr(buf, hex)) {
+		fprintf(stderr, "  child status %#x (want SIGABRT), pointer %s, said: %s\n", status, hex, buf);
+		return 0;
+	}
+	return 1;
+}
+
+int main(void)
+{
+	named = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (named == MAP_FAILED)
+		return 2;
+	CHECK("data that looks like a link is not a double free", aborts_with(link_like_data, NULL));
+	CHECK("double free, immediate", aborts_with(double_free_now, "double free"));
+	CHECK("double free after other frees", aborts_with(double_free_later, "double free"));
+	CHECK("double free after the block went back to its slab", aborts_with(double_free_after_flush, "double free"));
+	CHECK("double free of another thread's block", aborts_with(double_free_other_thread_block, "double free"));
+	CHECK("double free of a mid-size block", aborts_with(double_free_mid, "double free"));
+	CHECK("double free of a cached large block", aborts_with(double_free_large_cached, "double free"));
+	CHECK("double free of a large block already unmapped", aborts_with(double_free_large_unmapped, "double free"));
+	CHECK("free of an interior pointer", aborts_with(interior_free, "not the start of a block"));
+	CHECK("free of a misaligned pointer", aborts_with(misaligned_free, "misaligned"));
+	CHECK("free of a pointer inside a large block", aborts_with(interior_large_free, "not the start of a block"));
+	CHECK("free of a stack pointer", aborts_with(stack_free, "free(): invalid pointer"));
+	CHECK("free of a static array", aborts_with(static_free, "free(): invalid pointer"));
+	CHECK("free of another allocator's memory", aborts_with(foreign_free, "free(): invalid pointer"));
+	CHECK("realloc of a stack pointer", aborts_with(realloc_stack, "realloc(): invalid pointer"));
+	CHECK("malloc_usable_size of a stack pointer", aborts_with(usable_stack, "malloc_usable_size(): invalid pointer"));
+	CHECK("an overflow into a free block's link", aborts_with(overflow_into_link, "corrupted free list"));
+	return check_summary();
+}
