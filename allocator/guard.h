@@ -9,10 +9,9 @@
  *   allocator's block or a wild pointer aborts with a message instead of
  *   faulting or being taken.  NULL lands there too (region 0 is nobody's).
  * - The block-start check: each unit entry of a SuperSlab carries the
- *   divisibility constants of its slab's block size (Lemire, Kaser and
- *   Kurz's n * c < c test, one multiply), so an interior or misaligned
- *   pointer into a slab aborts.  A free unit has c = 0, which fails the
- *   test too: no separate "class 0" branch.
+ *   divisibility constants of its slab's block size (one multiply, see
+ *   struct hk_unit), so an interior or misaligned pointer into a slab
+ *   aborts.  A free unit fails the test too: no separate "class 0" branch.
  * - Encoded links: a free block's first word holds next ^ key, where the
  *   key is random per process except its top byte, HK_LINK_TOP (guard.c).
  *   Decoding checks that the result is below 2^47 (a user pointer), so an

@@ -296,6 +296,8 @@ static struct hk_ss *ss_map(void)
 	hk_os_new_region(ss, HK_SS_SIZE);
 	ss->h.kind = HK_KIND_SMALL;
 	ss->h.magic = HK_MAGIC;
+	for (unsigned i = 0; i < HK_UNITS; i++)
+		ss->unit[i].phase = HK_PHASE_NONE;    /* no slab yet, and never in the header unit */
 	hk_guard_mark(ss, HK_SS_SIZE, HK_REGION_SMALL);
 	ss->free_units = ALL_FREE;
 	ss->all_prev = NULL;
@@ -456,7 +458,7 @@ void hk_slab_release(struct hk_slab *s)
 	for (unsigned i = u; i < u + n; i++) {
 		ss->unit[i].cls = 0;
 		ss->unit[i].divc = 0;   /* no block starts here any more (guard.h) */
-		ss->unit[i].phase = 0;
+		ss->unit[i].phase = HK_PHASE_NONE;
 	}
 	ss->free_units |= bits;
 	ss->dirty_units |= bits;

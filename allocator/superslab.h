@@ -10,11 +10,11 @@
  * "- 1" lets a huge-aligned large block start exactly at a 2 MiB boundary
  * with its header 2 MiB below.
  *
- * The per-unit entries are 64 bytes apart and every field free() reads is
- * at 8..15 mod 16: blocks start on 16-byte boundaries, so the free list's
- * 8-byte store into a block never shares its low 12 address bits with a
- * load the next free() does from the entry (4 KiB aliasing stalled the
- * load: the first block of a slab sits at the same page offset as the
+ * The per-unit entries are 32 bytes apart and most fields free() reads
+ * are at 8..15 mod 16: blocks start on 16-byte boundaries, so the free
+ * list's 8-byte store into a block does not share its low 12 address bits
+ * with a load the next free() does from the entry (4 KiB aliasing stalled
+ * the load: the first block of a slab sits at the same page offset as the
  * header, and tiny_hot lost about 10% to it). */
 #ifndef HAKMEM_SUPERSLAB_H
 #define HAKMEM_SUPERSLAB_H
@@ -33,27 +33,34 @@ struct hk_prefix {
 };
 
 /* One per unit of a SuperSlab: what free() needs of the slab using it.
- * Every field free() reads sits at 8..15 mod 16 (see the top): `owner` is
- * the id of the thread that last refilled from the slab (a copy of
- * hk_slab.owner, written under the class lock, read by free() without
- * one: a stale value only sends a block to the other of two correct
- * paths); `divc` and `phase` are the block-start test of guard.h:
- * a is a block start iff (a & 0xffff) * divc + phase < divc (mod 2^64),
- * with divc = ceil(2^64 / block size) and phase = (offset of this unit in
- * its slab) * divc; both 0 in a unit no slab uses, which fails the test. */
+ * `owner` is the id of the thread that last refilled from the slab (a
+ * copy of hk_slab.owner, written under the class lock, read by free()
+ * without one: a stale value only sends a block to the other of two
+ * correct paths).  `phase` and `divc` are the block-start test of
+ * guard.h: with n the offset of address a in its slab and
+ * divc = ceil(2^64 / block size), n * divc mod 2^64 is below 2^21 when a
+ * is a block start and at least divc >= 2^43 otherwise (Lemire, Kaser and
+ * Kurz, "Faster remainder by direct computation"), so the test is
+ * (a & 0xffff) * divc + phase < 2^31, with phase = (offset of this unit
+ * in its slab) * divc.  A unit no slab uses has divc = 0 and
+ * phase = 2^63, which fails it: no separate "class 0" branch.
+ *
+ * 32 bytes: `cls`, `owner` and `divc` sit at 8..15 mod 16 (see the top);
+ * `phase` at 0 mod 16 can share its page offset with a block's link
+ * store, but never with unit 1's first block (the entries start at 128).
+ * 64-byte entries (every field at 8..15 mod 16) made tiny_hot 5% slower
+ * with the same instructions (interleaved runs, 2026-12-03). */
 struct hk_unit {
-	uint64_t spare0;
+	uint64_t phase;
 	uint8_t cls;                /* size class of the slab using this unit, or 0 */
 	uint8_t slab;               /* index of that slab's first unit */
 	uint8_t pad[2];
 	uint32_t owner;
-	uint64_t spare1;
+	uint64_t spare;
 	uint64_t divc;
-	uint64_t spare2;
-	uint64_t phase;
-	uint64_t spare3[2];
 };
-_Static_assert(sizeof(struct hk_unit) == 64, "unit entries are 64 bytes: free() indexes them with a shift");
+#define HK_PHASE_NONE ((uint64_t)1 << 63)   /* a unit no slab uses */
+_Static_assert(sizeof(struct hk_unit) == 32, "unit entries are 32 bytes: free() indexes them with a shift");
 
 struct hk_slab {
 	void *free;                 /* blocks given back (singly linked) */
@@ -126,14 +133,14 @@ HK_INLINE struct hk_unit *hk_unit_entry(uintptr_t a)
 {
 	char *ss = (char *)(a & ~(uintptr_t)HK_SS_MASK);
 	return (struct hk_unit *)(ss + offsetof(struct hk_ss, unit) +
-				  ((a >> (HK_UNIT_SHIFT - 6)) & ((uintptr_t)(HK_UNITS - 1) << 6)));
+				  ((a >> (HK_UNIT_SHIFT - 5)) & ((uintptr_t)(HK_UNITS - 1) << 5)));
 }
 
 /* Is the address a (in a SuperSlab region) the start of a block of a slab
  * in use?  The one-multiply test described at struct hk_unit. */
 HK_INLINE int hk_is_block_start(const struct hk_unit *u, uintptr_t a)
 {
-	return (uint64_t)(a & (HK_UNIT_SIZE - 1)) * u->divc + u->phase < u->divc;
+	return (uint64_t)(a & (HK_UNIT_SIZE - 1)) * u->divc + u->phase < ((uint64_t)1 << 31);
 }
 
 HK_INLINE struct hk_slab *hk_slab_of(const void *p)

@@ -17,6 +17,8 @@
 
 #include "check.h"
 #include "child.h"
+#include "sizeclass.h"
+#include "superslab.h"
 
 static char *named;     /* shared page: the pointer the message must name, as %p prints it */
 
@@ -188,6 +190,30 @@ static void link_like_data(void)
 	free(q);
 }
 
+/* ------------------------------------------------ the block-start test */
+
+/* hk_is_block_start against n % size for every byte offset of a slab of
+ * every class, set up as hk_slab_new sets the unit entries; returns the
+ * number of disagreements. */
+static long block_start_test_errors(void)
+{
+	long bad = 0;
+	for (unsigned cls = 1; cls < HK_NCLS; cls++) {
+		uint64_t size = hk_class_size[cls], divc = UINT64_MAX / size + 1;
+		for (unsigned u = 0; u < hk_class_units[cls]; u++) {
+			struct hk_unit e = { .phase = ((uint64_t)u << HK_UNIT_SHIFT) * divc, .divc = divc };
+			for (uint64_t o = 0; o < HK_UNIT_SIZE; o++) {
+				uint64_t n = ((uint64_t)u << HK_UNIT_SHIFT) + o;
+				bad += hk_is_block_start(&e, (uintptr_t)o) != (n % size == 0);
+			}
+		}
+	}
+	struct hk_unit unused = { .phase = HK_PHASE_NONE };
+	for (uint64_t o = 0; o < HK_UNIT_SIZE; o++)
+		bad += hk_is_block_start(&unused, (uintptr_t)o);
+	return bad;
+}
+
 /* Run fn in a child; 1 when it aborted with one line containing `want`
  * and the pointer it named (want == NULL: it must exit 0). */
 static int aborts_with(void (*fn)(void), const char *want)
@@ -218,6 +244,8 @@ int main(void)
 	named = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (named == MAP_FAILED)
 		return 2;
+	CHECK("the block-start test agrees with n % size at every offset of every class",
+	      block_start_test_errors() == 0);
 	CHECK("data that looks like a link is not a double free", aborts_with(link_like_data, NULL));
 	CHECK("double free, immediate", aborts_with(double_free_now, "double free"));
 	CHECK("double free after other frees", aborts_with(double_free_later, "double free"));
