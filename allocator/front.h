@@ -102,7 +102,7 @@ HK_INLINE void hk_bin_push(unsigned cls, void *p)
 	 * right after the program stored part of the word cannot be
 	 * forwarded from the store buffer and stalls (tiny_hot writes one
 	 * byte, then frees; an 8-byte load here cost it 25%) */
-	if (HK_UNLIKELY(((volatile const uint8_t *)p)[7] == HK_LINK_TOP)) {
+	if (HK_UNLIKELY(((const uint8_t *)p)[7] == HK_LINK_TOP)) {
 		hk_free_suspect(cls, p);   /* a tail call: no registers saved here */
 		return;
 	}

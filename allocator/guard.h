@@ -47,12 +47,12 @@ struct hk_guard {
 	uint64_t key;               /* link encoding */
 	uint64_t link_limit;        /* 2^47: a decoded link must be below it */
 };
-extern struct hk_guard hk_guard;
+extern struct hk_guard hk_guard __attribute__((visibility("hidden")));
 /* One byte per 2 MiB region: in .bss, so it exists before any code runs
  * (zero: nobody's) and its address is a constant; only the pages that
  * describe HAKMEM's own regions are ever written, so only they are
  * resident. */
-extern uint8_t hk_region_map[HK_REGIONS];
+extern uint8_t hk_region_map[HK_REGIONS] __attribute__((visibility("hidden")));
 
 /* Draw the key (once, under the setup lock of thread.c, before the first
  * block is linked). */
@@ -64,7 +64,8 @@ void hk_guard_mark(const void *p, size_t len, unsigned kind);
 HK_INLINE unsigned hk_region_of(uintptr_t a)
 {
 	uintptr_t t = a >> HK_SS_SHIFT;
-	return t < HK_REGIONS ? __atomic_load_n(&hk_region_map[t], __ATOMIC_RELAXED) : HK_REGION_NONE;
+	/* a plain read (a byte: never torn), so it folds into a compare */
+	return t < HK_REGIONS ? hk_region_map[t] : HK_REGION_NONE;
 }
 
 /* Links: every list of free blocks (thread caches, slabs, remote lists,
