@@ -238,6 +238,13 @@ void *hk_os_move_grow(void *p, size_t old_len, size_t new_len, size_t align)
 	COUNT(mremap, 1);
 	void *q = mremap(p, old_len, new_len, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
 	if (q == MAP_FAILED) {
+		/* a range of several kernel mappings (pieces moved onto a large
+		 * mapping): Linux 6.17 and later move it without resizing, onto
+		 * the reserved range, whose tail stays there, fresh */
+		COUNT(mremap, 1);
+		q = mremap(p, old_len, old_len, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
+	}
+	if (q == MAP_FAILED) {
 		/* e.g. the old range spans two kernel mappings */
 		os_munmap(dst, new_len);     /* reserved only, never touched: not a release */
 		errno = saved;
@@ -246,6 +253,18 @@ void *hk_os_move_grow(void *p, size_t old_len, size_t new_len, size_t align)
 	COUNT(bytes_unmapped, old_len);   /* the old range is gone; dst was counted as mapped */
 	errno = saved;
 	return q;
+}
+
+int hk_os_move_onto(void *src, size_t len, void *dst)
+{
+	int saved = errno;
+	COUNT(mremap, 1);
+	void *q = mremap(src, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
+	errno = saved;
+	if (q == MAP_FAILED)
+		return -1;
+	COUNT(bytes_unmapped, len);       /* src's range is gone; dst stays mapped */
+	return 0;
 }
 
 uint32_t hk_os_now_ms(void)
