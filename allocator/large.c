@@ -303,7 +303,7 @@ static struct hk_large *grow_mapping(struct hk_large *g, size_t need, const stru
 	size_t old = g->map_len;
 	/* (an in-place mremap never takes a range of several mappings) */
 	if (g->multi || hk_os_resize_in_place(g, old, need) != 0) {
-		struct hk_large *q = hk_os_move_grow(g, old, need, HK_SS_SIZE);
+		struct hk_large *q = hk_os_move_grow(g, old, need, HK_SS_SIZE, (int)g->multi);
 		if (!q) {
 			if (g->multi)
 				__atomic_store_n(&donors_off, 1, __ATOMIC_RELAXED);
@@ -505,7 +505,7 @@ void *hk_large_resize(struct hk_large *h, void *p, size_t size)
 	dl_remove(&live, h);                /* its list links move with it */
 	live_bytes -= old;
 	pthread_mutex_unlock(&large_mu);
-	struct hk_large *q = hk_os_move_grow(h, old, need, HK_SS_SIZE);
+	struct hk_large *q = hk_os_move_grow(h, old, need, HK_SS_SIZE, 0);
 	if (q) {
 		h = q;
 		h->map_base = (char *)h;

@@ -225,7 +225,7 @@ int hk_os_resize_in_place(void *p, size_t old_len, size_t new_len)
 	return 0;
 }
 
-void *hk_os_move_grow(void *p, size_t old_len, size_t new_len, size_t align)
+void *hk_os_move_grow(void *p, size_t old_len, size_t new_len, size_t align, int pieces)
 {
 	int saved = errno;
 	/* reserve an aligned destination first: mremap alone would place the
@@ -235,15 +235,12 @@ void *hk_os_move_grow(void *p, size_t old_len, size_t new_len, size_t align)
 		errno = saved;
 		return NULL;
 	}
+	/* several kernel mappings: Linux 6.17 and later move them without
+	 * resizing, onto the reserved range, whose tail stays there, fresh
+	 * (the result is several mappings again; a moving resize of one
+	 * mapping leaves one) */
 	COUNT(mremap, 1);
-	void *q = mremap(p, old_len, new_len, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
-	if (q == MAP_FAILED) {
-		/* a range of several kernel mappings (pieces moved onto a large
-		 * mapping): Linux 6.17 and later move it without resizing, onto
-		 * the reserved range, whose tail stays there, fresh */
-		COUNT(mremap, 1);
-		q = mremap(p, old_len, old_len, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
-	}
+	void *q = mremap(p, old_len, pieces ? old_len : new_len, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
 	if (q == MAP_FAILED) {
 		/* e.g. the old range spans two kernel mappings */
 		os_munmap(dst, new_len);     /* reserved only, never touched: not a release */
