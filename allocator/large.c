@@ -8,9 +8,7 @@
  *   and the tail (pages still resident) goes back to the cache;
  * - when nothing fits, the largest cached mapping is grown to the need
  *   with mremap (in place, or moved to a fresh 2 MiB-aligned range): its
- *   pages move without faulting; the pages of other cached mappings
- *   (largest first, pieces of 256 KiB or more) are moved onto the new tail
- *   the same way, and only what they do not cover faults;
+ *   pages move without faulting, only the new tail faults;
  * - a freed mapping merges with cached neighbours at adjacent addresses
  *   (pieces of one split), so pieces join up again.
  * Bounds: at most HAKMEM_LARGE_CACHE entries and
@@ -200,63 +198,14 @@ static void split_tail(struct hk_large *h, size_t need, uint32_t freed_ms)
 	t->map_len = h->map_len - head;
 	t->block_off = HK_LARGE_HDR;
 	t->freed_ms = freed_ms;
-	t->multi = h->multi;
 	h->map_len = head;
 	cache_link(t);
 	counts.splits++;
 }
 
-/* Cached pages that fill the tail of a grown mapping (see grow_mapping):
- * at most DONORS_MAX pieces of at least DONOR_MIN bytes each, so that one
- * grow makes at most that many new kernel mappings, and the mappings of
- * the cache stay far fewer than its bytes / DONOR_MIN. */
-#define DONORS_MAX 8
-#define DONOR_MIN  ((size_t)256 << 10)
-struct donor {
-	char *p;
-	size_t len;
-};
-/* Set when a mapping of several kernel mappings could not be moved (a
- * kernel before Linux 6.17 refuses that): no more pieces are moved. */
-static int donors_off;
-
-/* Under large_mu: take up to `gap` bytes of cached pages, largest entries
- * first, for the tail of a mapping being grown; an entry bigger than what
- * is left gives its last bytes and stays cached.  Returns the pieces. */
-static unsigned take_donors(size_t gap, struct donor *d)
-{
-	unsigned n = 0;
-	if (__atomic_load_n(&donors_off, __ATOMIC_RELAXED))
-		return 0;
-	while (gap >= DONOR_MIN && n < DONORS_MAX && cache_head) {
-		struct hk_large *big = cache_head;
-		for (struct hk_large *h = cache_head; h; h = h->next)
-			if (h->map_len > big->map_len)
-				big = h;
-		if (big->map_len < DONOR_MIN)
-			break;
-		if (big->map_len <= gap) {
-			d[n].p = (char *)big;
-			d[n].len = big->map_len;
-			cache_unlink(big);
-		} else {
-			big->map_len -= gap;
-			cache_bytes -= gap;
-			d[n].p = (char *)big + big->map_len;
-			d[n].len = gap;
-		}
-		gap -= d[n].len;
-		n++;
-	}
-	if (n)
-		counts.donors += n;
-	return n;
-}
-
 /* A cached mapping of at least `need` bytes, split if much bigger; or,
- * through *grow, the largest smaller one to be grown by the caller, with
- * other cached pieces for its new tail in d[0 .. *nd). */
-static struct hk_large *cache_take(size_t need, struct hk_large **grow, struct donor *d, unsigned *nd)
+ * through *grow, the largest smaller one to be grown by the caller. */
+static struct hk_large *cache_take(size_t need, struct hk_large **grow)
 {
 	struct hk_large *best = NULL, *big = NULL;
 	for (struct hk_large *h = cache_head; h; h = h->next) {
@@ -268,12 +217,10 @@ static struct hk_large *cache_take(size_t need, struct hk_large **grow, struct d
 		}
 	}
 	*grow = NULL;
-	*nd = 0;
 	if (!best) {
 		if (big) {
 			cache_unlink(big);
 			*grow = big;
-			*nd = take_donors(need - big->map_len, d);
 		}
 		return NULL;
 	}
@@ -283,47 +230,21 @@ static struct hk_large *cache_take(size_t need, struct hk_large **grow, struct d
 	return best;
 }
 
-/* Unmap donor pieces that could not be used. */
-static void unmap_donors(const struct donor *d, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++) {
-		__atomic_fetch_add(&counts.unmapped, 1, __ATOMIC_RELAXED);
-		hk_os_unmap(d[i].p, d[i].len);
-	}
-}
-
 /* Grow cached mapping g (pages resident) to `need`; NULL if impossible
- * (g is then unmapped).  The donors' pages are moved onto the new tail, so
- * only what they do not cover faults: a loop whose sizes keep changing
- * reuses the resident pages of its whole cache, not just of the largest
- * entry (the tail of a mapping is then several kernel mappings; one that
- * later cannot be grown by mremap is replaced, as below). */
-static struct hk_large *grow_mapping(struct hk_large *g, size_t need, const struct donor *d, unsigned nd)
+ * (g is then unmapped). */
+static struct hk_large *grow_mapping(struct hk_large *g, size_t need)
 {
 	size_t old = g->map_len;
-	/* (an in-place mremap never takes a range of several mappings) */
-	if (g->multi || hk_os_resize_in_place(g, old, need) != 0) {
-		struct hk_large *q = hk_os_move_grow(g, old, need, HK_SS_SIZE, (int)g->multi);
+	if (hk_os_resize_in_place(g, old, need) != 0) {
+		struct hk_large *q = hk_os_move_grow(g, old, need, HK_SS_SIZE);
 		if (!q) {
-			if (g->multi)
-				__atomic_store_n(&donors_off, 1, __ATOMIC_RELAXED);
 			__atomic_fetch_add(&counts.unmapped, 1, __ATOMIC_RELAXED);
 			hk_os_unmap(g, old);
-			unmap_donors(d, nd);
 			return NULL;
 		}
 		g = q;
 	}
-	for (unsigned i = 0; i < nd; i++) {
-		if (hk_os_move_onto(d[i].p, d[i].len, (char *)g + old) != 0) {
-			unmap_donors(d + i, nd - i);
-			break;
-		}
-		old += d[i].len;
-		g->multi = 1;
-	}
-	if (need > old)
-		hk_os_new_region((char *)g + old, need - old);
+	hk_os_new_region((char *)g + old, need - old);
 	g->map_base = (char *)g;
 	g->map_len = need;
 	__atomic_fetch_add(&counts.grown, 1, __ATOMIC_RELAXED);
@@ -341,8 +262,6 @@ void *hk_large_alloc(size_t size, size_t align, int zero)
 	size_t off = align <= HK_LARGE_HDR ? HK_LARGE_HDR : align < HK_SS_SIZE ? align : HK_SS_SIZE;
 	size_t need = HK_ALIGN_UP(off + size, HK_PAGE);
 	struct hk_large *h = NULL, *grow = NULL, *evict = NULL;
-	struct donor donors[DONORS_MAX];
-	unsigned ndonors = 0;
 	uint32_t now = hk_os_now_ms();
 
 	pthread_mutex_lock(&large_mu);
@@ -350,12 +269,12 @@ void *hk_large_alloc(size_t size, size_t align, int zero)
 	window_roll(now);
 	cache_enforce(now, &evict);         /* what decayed goes, rather than being reused */
 	if (off == HK_LARGE_HDR && cache_head)
-		h = cache_take(need, &grow, donors, &ndonors);
+		h = cache_take(need, &grow);
 	pthread_mutex_unlock(&large_mu);
 	unmap_list(evict);
 
 	if (grow)
-		h = grow_mapping(grow, need, donors, ndonors);
+		h = grow_mapping(grow, need);
 	if (!h) {
 		size_t a = align > HK_SS_SIZE ? align : HK_SS_SIZE;
 		h = hk_os_map_aligned(need, a, a - HK_SS_SIZE);
@@ -411,13 +330,11 @@ void hk_large_free(struct hk_large *h, void *p)
 			if ((char *)c + c->map_len == (char *)h) {
 				cache_unlink(c);
 				c->map_len += h->map_len;
-				c->multi |= h->multi;
 				h = c;
 				counts.merges++;
 			} else if ((char *)h + h->map_len == (char *)c) {
 				cache_unlink(c);
 				h->map_len += c->map_len;
-				h->multi |= c->multi;
 				counts.merges++;
 			}
 		}
@@ -472,7 +389,6 @@ void *hk_large_resize(struct hk_large *h, void *p, size_t size)
 			if ((char *)c == (char *)h + old) {
 				cache_unlink(c);
 				h->map_len = old + c->map_len;
-				h->multi |= c->multi;
 				counts.merges++;
 				if (h->map_len >= need)
 					split_tail(h, need, hk_os_now_ms());
@@ -505,7 +421,7 @@ void *hk_large_resize(struct hk_large *h, void *p, size_t size)
 	dl_remove(&live, h);                /* its list links move with it */
 	live_bytes -= old;
 	pthread_mutex_unlock(&large_mu);
-	struct hk_large *q = hk_os_move_grow(h, old, need, HK_SS_SIZE, 0);
+	struct hk_large *q = hk_os_move_grow(h, old, need, HK_SS_SIZE);
 	if (q) {
 		h = q;
 		h->map_base = (char *)h;

@@ -32,12 +32,11 @@ int hk_large_owns(const void *p);
 
 /* Calls, allocations served from the cache, mappings made and unmapped,
  * entries and bytes in the cache now; cache hits split at 2 MiB, cached
- * mappings grown by mremap, cached pieces whose pages were moved onto a
- * grown mapping's tail, merges of adjacent cached pieces, entries
+ * mappings grown by mremap, merges of adjacent cached pieces, entries
  * unmapped after HAKMEM_DECAY_MS; live blocks and their mapping bytes now. */
 #define HK_LARGE_COUNTS(X) \
 	X(allocs) X(frees) X(cache_hits) X(mapped) X(unmapped) X(cached) X(cached_bytes) \
-	X(splits) X(grown) X(donors) X(merges) X(decayed) X(live) X(live_bytes)
+	X(splits) X(grown) X(merges) X(decayed) X(live) X(live_bytes)
 struct hk_large_counts { HK_LARGE_COUNTS(HK_COUNT_FIELD) };
 void hk_large_counts_get(struct hk_large_counts *out);
 

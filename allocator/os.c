@@ -225,7 +225,7 @@ int hk_os_resize_in_place(void *p, size_t old_len, size_t new_len)
 	return 0;
 }
 
-void *hk_os_move_grow(void *p, size_t old_len, size_t new_len, size_t align, int pieces)
+void *hk_os_move_grow(void *p, size_t old_len, size_t new_len, size_t align)
 {
 	int saved = errno;
 	/* reserve an aligned destination first: mremap alone would place the
@@ -235,12 +235,8 @@ void *hk_os_move_grow(void *p, size_t old_len, size_t new_len, size_t align, int
 		errno = saved;
 		return NULL;
 	}
-	/* several kernel mappings: Linux 6.17 and later move them without
-	 * resizing, onto the reserved range, whose tail stays there, fresh
-	 * (the result is several mappings again; a moving resize of one
-	 * mapping leaves one) */
 	COUNT(mremap, 1);
-	void *q = mremap(p, old_len, pieces ? old_len : new_len, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
+	void *q = mremap(p, old_len, new_len, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
 	if (q == MAP_FAILED) {
 		/* e.g. the old range spans two kernel mappings */
 		os_munmap(dst, new_len);     /* reserved only, never touched: not a release */
@@ -250,18 +246,6 @@ void *hk_os_move_grow(void *p, size_t old_len, size_t new_len, size_t align, int
 	COUNT(bytes_unmapped, old_len);   /* the old range is gone; dst was counted as mapped */
 	errno = saved;
 	return q;
-}
-
-int hk_os_move_onto(void *src, size_t len, void *dst)
-{
-	int saved = errno;
-	COUNT(mremap, 1);
-	void *q = mremap(src, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
-	errno = saved;
-	if (q == MAP_FAILED)
-		return -1;
-	COUNT(bytes_unmapped, len);       /* src's range is gone; dst stays mapped */
-	return 0;
 }
 
 uint32_t hk_os_now_ms(void)

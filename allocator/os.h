@@ -74,15 +74,8 @@ int hk_os_resize_in_place(void *p, size_t old_len, size_t new_len);
 /* Move the pages of [p, p + old_len) to a fresh `align`-aligned mapping of
  * new_len > old_len bytes (mremap MREMAP_MAYMOVE|MREMAP_FIXED: resident
  * pages move without faulting or copying; only the new tail faults later).
- * pieces != 0: the range may be several kernel mappings (moved without
- * resizing, which Linux 6.17 and later allow).  Returns the new address,
- * or NULL with the old mapping untouched. */
-void *hk_os_move_grow(void *p, size_t old_len, size_t new_len, size_t align, int pieces);
-/* Move the pages of [src, src + len) onto [dst, dst + len), which must be
- * mapped (its old pages are dropped): mremap MREMAP_MAYMOVE|MREMAP_FIXED,
- * resident pages move without faulting.  0 on success; -1 with both
- * ranges untouched (e.g. src spans two kernel mappings). */
-int hk_os_move_onto(void *src, size_t len, void *dst);
+ * Returns the new address, or NULL with the old mapping untouched. */
+void *hk_os_move_grow(void *p, size_t old_len, size_t new_len, size_t align);
 /* Milliseconds of a coarse monotonic clock (for decay; a vDSO call). */
 uint32_t hk_os_now_ms(void);
 

@@ -91,7 +91,7 @@ struct hk_large {
 	uint32_t zeroed;            /* the block's bytes are known to be zero */
 	uint32_t freed_ms;          /* when it entered the large cache (decay) */
 	uint32_t state;             /* HK_LARGE_LIVE, HK_LARGE_CACHED, or 0 (being unmapped) */
-	uint32_t multi;             /* may span several kernel mappings (large.c: cached pages moved onto it) */
+	uint32_t pad2;
 	struct hk_large *next, *prev;   /* large cache */
 };
 #define HK_LARGE_HDR ((size_t)1024)
