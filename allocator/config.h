@@ -9,7 +9,8 @@
  * Mid-size blocks (256 KiB < size <= 1.75 MiB) are slabs of one block each:
  * a run of 5..28 units inside a shared SuperSlab, so they do not cost one
  * kernel mapping each (65,000 of those reach vm.max_map_count; issue 16),
- * and their free units are given back by the SuperSlab release policy. */
+ * and their free units are given back by the SuperSlab release policy,
+ * which keeps at least HK_MID_KEEP_BYTES resident while they churn. */
 #ifndef HAKMEM_CONFIG_H
 #define HAKMEM_CONFIG_H
 
@@ -28,6 +29,11 @@
 #define HK_TINY_MAX   1024                               /* sizes served by the lookup table */
 #define HK_MID_MIN    ((size_t)256 * 1024)               /* classes above: "mid", one block per slab, no thread cache */
 #define HK_SMALL_MAX  ((size_t)1792 * 1024)              /* larger blocks are mapped directly */
+/* Free SuperSlab memory (empty units, empty SuperSlabs) kept resident
+ * while mid-size slabs are being freed: at least this much, given back
+ * after HAKMEM_DECAY_MS (superslab.c).  32 MiB is the large cache's floor,
+ * which mid-size blocks had when they were large mappings. */
+#define HK_MID_KEEP_BYTES ((size_t)32 << 20)
 
 /* Debug levels (-DHAKMEM_DEBUG=N; meson -Dhakmem_debug=true gives 1):
  * 0  none: the default build;

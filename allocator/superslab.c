@@ -14,6 +14,18 @@
  * refault; beyond that, HAKMEM_RELEASE decides: MADV_DONTNEED or MADV_FREE
  * (the mapping is kept for reuse, at most RETAIN_MAX of them; any more are
  * unmapped), or keep (every empty SuperSlab stays resident).
+ *
+ * Mid-size slabs (one block of 256 KiB..1.75 MiB, all of whose pages the
+ * program usually touches) make both bounds too tight: with only a few
+ * such blocks live, 4 MiB of dirty units and 2 pooled SuperSlabs were
+ * exceeded on nearly every free, and each malloc refaulted up to 448 pages
+ * (the `large` workload with mid sizes only ran several times slower than
+ * when they were large mappings, whose cache keeps at least 32 MiB; README,
+ * "Mid-size blocks").  So while a
+ * mid-size slab was freed within the last HAKMEM_DECAY_MS, the dirty
+ * bound is at least HK_MID_KEEP_BYTES, and so are the dirty bytes plus
+ * the resident pooled SuperSlabs beyond HAKMEM_SS_CACHE; those pooled ones
+ * are given back once pooled for HAKMEM_DECAY_MS, as dirty units are.
  * One lock covers all of this: it is taken only when a size class needs a
  * new slab or gives an empty one back, never on the hot path. */
 #include "superslab.h"
@@ -44,6 +56,8 @@ static struct hk_ss *all;
 static struct hk_ss_counts counts;
 static struct hk_ss *dirty_head, *dirty_tail;   /* least recently dirtied first */
 static size_t dirty_bytes;        /* dirty units of SuperSlabs not in the pool */
+static uint32_t mid_freed_ms;     /* when a mid-size slab was last given back */
+static int mid_freed;             /* one ever was */
 
 static void dirty_touch(struct hk_ss *ss, uint32_t now);
 static size_t units_bytes(uint32_t bits);
@@ -120,21 +134,31 @@ static void pool_insert(struct hk_ss *ss, int at_head)
 	}
 }
 
+/* Remove ss from the pool. */
+static void pool_unlink(struct hk_ss *ss)
+{
+	if (ss->prev)
+		ss->prev->next = ss->next;
+	else
+		pool_head = ss->next;
+	if (ss->next)
+		ss->next->prev = ss->prev;
+	else
+		pool_tail = ss->prev;
+	if (ss->released)
+		pool_released--;
+	else
+		pool_resident--;
+	ss->pooled = 0;
+}
+
 static struct hk_ss *pool_take(void)
 {
 	struct hk_ss *ss = pool_head;
 	if (!ss)
 		return NULL;
-	pool_head = ss->next;
-	if (pool_head)
-		pool_head->prev = NULL;
-	else
-		pool_tail = NULL;
-	if (ss->released)
-		pool_released--;
-	else
-		pool_resident--;
-	ss->pooled = ss->released = 0;
+	pool_unlink(ss);
+	ss->released = 0;
 	counts.reused++;
 	if (ss->dirty_units) {
 		dirty_bytes += units_bytes(ss->dirty_units);
@@ -204,23 +228,53 @@ static void dirty_release(struct hk_ss *ss)
 	ss->dirty_units = 0;
 }
 
-/* Apply the dirty bound and the decay (under ss_mu). */
-static void dirty_trim(uint32_t now)
+/* Were mid-size slabs given back within the last HAKMEM_DECAY_MS? */
+static int mid_churn(uint32_t now)
 {
-	if (hk_opt(RELEASE) == HK_RELEASE_KEEP || !dirty_head)
-		return;
+	return mid_freed && now - mid_freed_ms < (uint32_t)hk_opt(DECAY_MS);
+}
+
+/* The dirty bound: max(HAKMEM_SLAB_DIRTY_MB, HAKMEM_SLAB_DIRTY_PCT% of the
+ * bytes in use), at least HK_MID_KEEP_BYTES during mid-size churn. */
+static size_t dirty_bound(uint32_t now)
+{
 	uint64_t in_use = __atomic_load_n(&hk_bytes_in_use, __ATOMIC_RELAXED);
 	size_t bound = (size_t)hk_opt(SLAB_DIRTY_MB) << 20;
 	size_t rel = (size_t)(in_use / 100 * (uint64_t)hk_opt(SLAB_DIRTY_PCT));
 	if (rel > bound)
 		bound = rel;
+	if (bound < HK_MID_KEEP_BYTES && mid_churn(now))
+		bound = HK_MID_KEEP_BYTES;
+	return bound;
+}
+
+static void pool_give_back(struct hk_ss *ss);
+static void ss_release_empty(struct hk_ss *ss);
+
+/* Apply the dirty bound and the decay (under ss_mu); resident pooled
+ * SuperSlabs beyond HAKMEM_SS_CACHE decay too. */
+static void dirty_trim(uint32_t now)
+{
+	if (hk_opt(RELEASE) == HK_RELEASE_KEEP)
+		return;
+	uint32_t decay = (uint32_t)hk_opt(DECAY_MS);
+	if (pool_resident > (unsigned)hk_opt(SS_CACHE)) {
+		unsigned i = 0;
+		for (struct hk_ss *ss = pool_head, *next; ss && !ss->released; ss = next, i++) {
+			next = ss->next;
+			if (i >= (unsigned)hk_opt(SS_CACHE) && now - ss->dirty_since_ms >= decay)
+				pool_give_back(ss);
+		}
+	}
+	if (!dirty_head)
+		return;
+	size_t bound = dirty_bound(now);
 	if (dirty_bytes > bound) {
 		/* down to half the bound, so a program hovering at the bound
 		 * does not release and refault on every slab it frees */
 		while (dirty_head && dirty_bytes > bound / 2)
 			dirty_release(dirty_head);
 	}
-	uint32_t decay = (uint32_t)hk_opt(DECAY_MS);
 	while (dirty_head && now - dirty_head->dirty_since_ms >= decay)
 		dirty_release(dirty_head);
 }
@@ -341,16 +395,36 @@ static int ss_unmap(struct hk_ss *ss)
 	return 0;
 }
 
-static void ss_became_empty(struct hk_ss *ss)
+/* A resident pooled SuperSlab beyond HAKMEM_SS_CACHE, pooled for
+ * HAKMEM_DECAY_MS: given back like one that finds the pool full. */
+static void pool_give_back(struct hk_ss *ss)
+{
+	pool_unlink(ss);
+	ss_release_empty(ss);
+}
+
+static void ss_became_empty(struct hk_ss *ss, uint32_t now)
 {
 	if (ss->listed)
 		avail_remove(ss);
 	/* a pooled SuperSlab's dirty units are the pool's, not counted as dirty */
 	dirty_forget(ss);
-	if (hk_opt(RELEASE) == HK_RELEASE_KEEP || pool_resident < (unsigned)hk_opt(SS_CACHE)) {
+	ss->dirty_since_ms = now;         /* pooled since (its dirty-list time is unused there) */
+	unsigned cache = (unsigned)hk_opt(SS_CACHE);
+	if (hk_opt(RELEASE) == HK_RELEASE_KEEP || pool_resident < cache ||
+	    (mid_churn(now) && dirty_bytes + (size_t)(pool_resident + 1 - cache) * HK_SS_SIZE <= HK_MID_KEEP_BYTES)) {
 		pool_insert(ss, 1);
 		pool_resident++;
-	} else if (pool_released < RETAIN_MAX) {
+	} else {
+		ss_release_empty(ss);
+	}
+}
+
+/* An empty SuperSlab over the pool's resident part: its units go back by
+ * HAKMEM_RELEASE and it waits in the pool, or it is unmapped. */
+static void ss_release_empty(struct hk_ss *ss)
+{
+	if (pool_released < RETAIN_MAX) {
 		/* the header unit stays: it is touched again on reuse anyway */
 		hk_os_release((char *)ss + HK_UNIT_SIZE, HK_SS_SIZE - HK_UNIT_SIZE);
 		ss->dirty_units = 0;
@@ -455,6 +529,10 @@ void hk_slab_release(struct hk_slab *s)
 	pthread_mutex_lock(&ss_mu);
 	uint32_t bits = (n == 32 ? ~0u : ((1u << n) - 1u)) << u;
 	uint32_t now = hk_os_now_ms();
+	if (s->size > HK_MID_MIN) {
+		mid_freed_ms = now;
+		mid_freed = 1;
+	}
 	for (unsigned i = u; i < u + n; i++) {
 		ss->unit[i].cls = 0;
 		ss->unit[i].divc = 0;   /* no block starts here any more (guard.h) */
@@ -465,7 +543,7 @@ void hk_slab_release(struct hk_slab *s)
 	dirty_bytes += units_bytes(bits);
 	dirty_touch(ss, now);
 	if (ss->free_units == ALL_FREE)
-		ss_became_empty(ss);
+		ss_became_empty(ss, now);
 	else
 		avail_update(ss);
 	dirty_trim(now);

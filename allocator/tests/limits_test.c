@@ -15,6 +15,11 @@
  *                                   program sleeps: RSS goes down within a
  *                                   few HAKMEM_DECAY_MS (it used to stay
  *                                   until the next large malloc or free)
+ *   limits_test mid_churn           mid-size blocks freed and allocated
+ *                                   again reuse their resident pages (each
+ *                                   malloc refaulted them when their units
+ *                                   went back at once), and give them back
+ *                                   within a few HAKMEM_DECAY_MS of idling
  *   limits_test trim                malloc_trim(0) gives free slab memory
  *                                   and the large cache back; mallinfo2
  *                                   reports HAKMEM's live blocks
@@ -29,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -207,6 +213,56 @@ static int case_decay(void)
 	return 0;
 }
 
+/* ----------------------------------------------------------- mid churn */
+
+#define MID_BLOCKS 16
+#define MID_SIZE (1000 << 10)       /* a mid-size class of 16 units */
+
+static long minflt(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_minflt;
+}
+
+static int mid_churn(void)
+{
+	static char *blocks[MID_BLOCKS];
+	long faults[3] = { 0, 0, 0 }, freed = 0;
+	for (int round = 0; round < 3; round++) {
+		long f0 = minflt();
+		for (int i = 0; i < MID_BLOCKS; i++) {
+			blocks[i] = malloc(MID_SIZE);
+			if (!blocks[i])
+				return 1;
+			for (size_t off = 0; off < MID_SIZE; off += 4096)
+				blocks[i][off] = 1;
+		}
+		faults[round] = minflt() - f0;
+		for (int i = 0; i < MID_BLOCKS; i++)
+			free(blocks[i]);
+		freed = rss_kib();
+	}
+	/* idle: no allocation at all while we wait (HAKMEM_DECAY_MS=200) */
+	struct timespec ts = { 1, 500000000 };
+	nanosleep(&ts, NULL);
+	long idle = rss_kib();
+	long pages = (long)MID_BLOCKS * (MID_SIZE / 4096);
+	fprintf(stderr, "page faults per round of %ld pages: %ld, %ld, %ld; RSS just freed %ld KiB, after 1.5 s idle %ld KiB\n",
+		pages, faults[0], faults[1], faults[2], freed, idle);
+	if (faults[1] > pages / 10 || faults[2] > pages / 10)
+		return 2;       /* the pages went back and faulted again */
+	/* what is kept beyond the pool's 2 SuperSlabs and the class's last
+	 * slab goes back */
+	return freed - idle >= 8 * 1024 ? 0 : 3;
+}
+
+static int case_mid_churn(void)
+{
+	check_child(mid_churn, 60, "freed mid-size blocks are reused without refaulting and given back when idle");
+	return 0;
+}
+
 /* ---------------------------------------------------- trim, mallinfo2 */
 
 #define TRIM_SMALL 4000
@@ -296,7 +352,7 @@ static int case_stats_stderr_closed(const char *self)
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
-		fprintf(stderr, "usage: limits_test large_double_free|map_limit|decay|trim|stats_stderr_closed\n");
+		fprintf(stderr, "usage: limits_test large_double_free|map_limit|decay|mid_churn|trim|stats_stderr_closed\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "large_double_free"))
@@ -305,6 +361,8 @@ int main(int argc, char **argv)
 		case_map_limit();
 	else if (!strcmp(argv[1], "decay"))
 		case_decay();
+	else if (!strcmp(argv[1], "mid_churn"))
+		case_mid_churn();
 	else if (!strcmp(argv[1], "trim"))
 		case_trim();
 	else if (!strcmp(argv[1], "stats_stderr_closed"))
@@ -312,7 +370,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(argv[1], "stats_child"))
 		return stats_child();
 	else {
-		fprintf(stderr, "limits_test: unknown case '%s' (large_double_free, map_limit, decay, trim, stats_stderr_closed)\n", argv[1]);
+		fprintf(stderr, "limits_test: unknown case '%s' (large_double_free, map_limit, decay, mid_churn, trim, stats_stderr_closed)\n", argv[1]);
 		return 2;
 	}
 	return check_summary();
