@@ -158,7 +158,7 @@ static void collect_pending(struct hk_central *c, unsigned cls)
 			if (!s->listed)
 				list_append(c, s);
 			s->used -= n;
-			if (s->used == 0 && c->npartial > 1) {
+			if (s->used == 0 && (c->npartial > 1 || s->cap == 1)) {
 				list_remove(c, s);
 				c->n.slabs_released++;
 				hk_slab_release(s);
@@ -277,7 +277,12 @@ static unsigned flush_locked(struct hk_central *c, unsigned cls, void *list, uns
 		remote += s->owner != tid;
 		if (!s->listed)
 			list_append(c, s);
-		if (--s->used == 0 && c->npartial > 1) {
+		/* an empty slab goes back to its SuperSlab unless it is the
+		 * class's only partial one (kept for the next refill); a
+		 * one-block (mid-size) slab always does: its units then serve
+		 * any class, and stay resident while mid-size blocks churn
+		 * (superslab.c) */
+		if (--s->used == 0 && (c->npartial > 1 || s->cap == 1)) {
 			list_remove(c, s);
 			c->n.slabs_released++;
 			released++;

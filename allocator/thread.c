@@ -373,6 +373,15 @@ HK_NOINLINE void hk_bin_overflow(unsigned cls)
 		if (--b->room >= 0)
 			return;
 	}
+	/* the decay thread starts at the first overflow, before the flush:
+	 * the allocations that create it must not reuse what the flush gives
+	 * back, or a double free right after this free would free one of
+	 * them instead of aborting (no allocator lock is held here) */
+	if (tc->state == HK_T_ACTIVE) {
+		hk_decay_kick();
+		if (b->room >= 0)
+			goto done;
+	}
 	if (HK_UNLIKELY(scale_changed(tc))) {
 		apply_scale(tc);
 		if (b->room >= 0)
@@ -390,8 +399,6 @@ HK_NOINLINE void hk_bin_overflow(unsigned cls)
 done:
 	check_bin(tc, b, cls);
 	hk_decay_maybe();
-	if (tc->state == HK_T_ACTIVE)
-		hk_decay_kick();        /* no allocator lock is held here */
 }
 
 void hk_thread_flush_own(void)
