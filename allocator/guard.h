@@ -28,7 +28,9 @@
  *   looked like a link) the free goes on.  A block whose slab was freed
  *   since has a unit no slab uses, which the block-start test rejects.
  *
- * Costs are stated in README.md ("Hardening"), measured with harness ab. */
+ * Costs, measured with harness ab (README.md, "Hardening, measured"):
+ * random_mixed 8% and tiny_hot 16% slower than without these checks,
+ * above issue 13's 2% budget; each check alone measured 0-2%. */
 #ifndef HAKMEM_GUARD_H
 #define HAKMEM_GUARD_H
 
