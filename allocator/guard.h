@@ -30,7 +30,7 @@
  *
  * Costs, measured with harness ab (README.md, "Hardening, measured"):
  * random_mixed 8% and tiny_hot 16% slower than without these checks,
- * above issue 13's 2% budget; each check alone measured 0-2%. */
+ * above issue 13's 2% budget; no check alone measured more than 2%. */
 #ifndef HAKMEM_GUARD_H
 #define HAKMEM_GUARD_H
 
