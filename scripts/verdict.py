@@ -65,8 +65,9 @@ def fmt_num(v):
     a = abs(v)
     if a == 0:
         return "0"
-    for div, suffix in ((1e9, "G"), (1e6, "M"), (1e4, "k")):
-        if a >= div:
+    # k from 10,000 up (1,234 stays plain), but k is still a thousand
+    for least, div, suffix in ((1e9, 1e9, "G"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
+        if a >= least:
             return "%.3g%s" % (v / div, suffix)
     if a >= 100:
         return "%.0f" % v

@@ -219,6 +219,11 @@ class NumberFormat(unittest.TestCase):
         for v in (0.000512, 1.2345e-06, 1e-12, -0.0005, 0.0913, 2, 123.4, 16640, 3.2e7, 4.5e9):
             self.assertNotRegex(verdict.fmt_num(v), r"[0-9]e[-+]", v)
         self.assertEqual(verdict.fmt_num(0.000512), "0.000512")
+        # the suffixes mean what they say (24,000 printed as "2.4k" once)
+        self.assertEqual(verdict.fmt_num(24000), "24k")
+        self.assertEqual(verdict.fmt_num(129000), "129k")
+        self.assertEqual(verdict.fmt_num(9999), "9999")
+        self.assertEqual(verdict.fmt_num(2.49e6), "2.49M")
         self.assertEqual(verdict.fmt_num(-0.0005), "-0.000500")
 
 if __name__ == "__main__":
