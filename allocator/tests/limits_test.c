@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "child.h"
 #include "proc_self.h"
 
 static long count_mappings(void)
@@ -57,28 +58,18 @@ static long count_mappings(void)
 
 /* Run fn in a child with stderr captured and a watchdog of `secs`
  * seconds; return its wait status, the captured text in out. */
+/* Run fn in a child (child.h), which exits with fn's value. */
+static int (*child_fn)(void);
+
+static void child_main(void)
+{
+	_exit(child_fn());
+}
+
 static int run_child(int (*fn)(void), unsigned secs, char *out, size_t outlen)
 {
-	int fds[2];
-	if (pipe(fds) != 0)
-		return -1;
-	pid_t pid = fork();
-	if (pid == 0) {
-		dup2(fds[1], 2);
-		close(fds[0]);
-		alarm(secs);
-		_exit(fn());
-	}
-	close(fds[1]);
-	size_t len = 0;
-	ssize_t n;
-	while ((n = read(fds[0], out + len, outlen - 1 - len)) > 0)
-		len += (size_t)n;
-	out[len] = '\0';
-	close(fds[0]);
-	int status = 0;
-	waitpid(pid, &status, 0);
-	return status;
+	child_fn = fn;
+	return run_child_captured(child_main, secs, out, outlen);
 }
 
 /* ------------------------------------------------- large double free */
