@@ -80,7 +80,7 @@ static void debug_check_free(void *p, unsigned cls)
 static void *large_out(void *p)
 {
 	if (p)
-		hk_guard_mark(hk_prefix_of(p), HK_SS_SIZE, HK_REGION_LARGE);
+		hk_guard_mark(hk_prefix_of(p), HK_REGION_LARGE);
 	return p;
 }
 
@@ -163,7 +163,7 @@ HK_COLD static void free_slow(void *p)
 	struct hk_large *l = large_of(p);
 	if (!l)
 		bad_pointer("free(): invalid pointer", "free(): double free or invalid pointer", p);
-	hk_guard_mark(l, HK_SS_SIZE, HK_REGION_LARGE_FREED);
+	hk_guard_mark(l, HK_REGION_LARGE_FREED);
 	hk_large_free(l, p);
 	hk_decay_kick();
 }
@@ -280,7 +280,7 @@ HK_EXPORT void *realloc(void *p, size_t size)
 			return p;
 	} else if (size > HK_MID_MIN) {
 		struct hk_large *l = (struct hk_large *)hk_prefix_of(p);
-		hk_guard_mark(l, HK_SS_SIZE, HK_REGION_NONE);   /* the header may move */
+		hk_guard_mark(l, HK_REGION_NONE);   /* the header may move */
 		void *q = hk_large_resize(l, p, size);
 		large_out(q ? q : p);
 		if (q)

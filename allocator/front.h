@@ -95,19 +95,6 @@ HK_INLINE void hk_bin_push_nocheck(unsigned cls, void *p)
 over:
 	hk_bin_overflow(cls);
 }
-
-HK_INLINE void hk_bin_push(unsigned cls, void *p)
-{
-	/* one byte, the link's top one (always HK_LINK_TOP): a wider load
-	 * right after the program stored part of the word cannot be
-	 * forwarded from the store buffer and stalls (tiny_hot writes one
-	 * byte, then frees; an 8-byte load here cost it 25%) */
-	if (HK_UNLIKELY(((const uint8_t *)p)[7] == HK_LINK_TOP)) {
-		hk_free_suspect(cls, p);   /* a tail call: no registers saved here */
-		return;
-	}
-	hk_bin_push_nocheck(cls, p);
-}
 #else
 HK_INLINE void *hk_bin_pop(unsigned cls)
 {
@@ -129,15 +116,20 @@ HK_INLINE void hk_bin_push_nocheck(unsigned cls, void *p)
 	if (HK_UNLIKELY(--b->room < 0))
 		hk_bin_overflow(cls);
 }
+#endif
 
+/* Push p after checking its first word's top byte: a link's (a double
+ * free?) sends it to hk_free_suspect (guard.h).  One byte: a wider load
+ * right after the program stored part of the word cannot be forwarded
+ * from the store buffer and stalls (tiny_hot writes one byte, then frees;
+ * an 8-byte load here cost it 25%). */
 HK_INLINE void hk_bin_push(unsigned cls, void *p)
 {
 	if (HK_UNLIKELY(((const uint8_t *)p)[7] == HK_LINK_TOP)) {
-		hk_free_suspect(cls, p);
+		hk_free_suspect(cls, p);   /* a tail call: no registers saved here */
 		return;
 	}
 	hk_bin_push_nocheck(cls, p);
 }
-#endif
 
 #endif

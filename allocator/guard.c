@@ -34,11 +34,11 @@ void hk_guard_init(void)
 	hk_guard.key = draw_key();
 }
 
-void hk_guard_mark(const void *p, size_t len, unsigned kind)
+void hk_guard_mark(const void *region, unsigned kind)
 {
-	uintptr_t t = (uintptr_t)p >> HK_SS_SHIFT, n = len >> HK_SS_SHIFT;
-	for (uintptr_t i = t; i < t + n && i < HK_REGIONS; i++)
-		__atomic_store_n(&hk_region_map[i], (uint8_t)kind, __ATOMIC_RELAXED);
+	uintptr_t t = (uintptr_t)region >> HK_SS_SHIFT;
+	if (t < HK_REGIONS)
+		__atomic_store_n(&hk_region_map[t], (uint8_t)kind, __ATOMIC_RELAXED);
 }
 
 void hk_link_corrupt(const void *b)

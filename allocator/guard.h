@@ -59,8 +59,9 @@ extern uint8_t hk_region_map[HK_REGIONS] __attribute__((visibility("hidden")));
 /* Draw the key (once, under the setup lock of thread.c, before the first
  * block is linked). */
 void hk_guard_init(void);
-/* Mark [p, p + len) (2 MiB aligned) as kind, or as nobody's (NONE). */
-void hk_guard_mark(const void *p, size_t len, unsigned kind);
+/* Mark the 2 MiB region starting at region (a SuperSlab or a large
+ * block's header) as kind, or as nobody's (NONE). */
+void hk_guard_mark(const void *region, unsigned kind);
 
 /* The region kind of address a (NONE outside the map). */
 HK_INLINE unsigned hk_region_of(uintptr_t a)
@@ -87,10 +88,13 @@ HK_INLINE void *hk_link_get(const void *b)
 	return (void *)next;
 }
 
-/* Could p's first word be a link, i.e. could p be free already? */
+/* Could p's first word be a link, i.e. could p be free already?  Its top
+ * byte first: one byte is forwarded from any store that covers it, where
+ * the whole word stalls right after the program wrote part of it. */
 HK_INLINE int hk_maybe_free(const void *p)
 {
-	return (*(const uintptr_t *)p ^ hk_guard.key) < hk_guard.link_limit;
+	return ((const uint8_t *)p)[7] == HK_LINK_TOP &&
+	       (*(const uintptr_t *)p ^ hk_guard.key) < hk_guard.link_limit;
 }
 
 /* Aborts if p (whose first word decodes to a link) is in the thread's

@@ -461,17 +461,6 @@ size_t hk_large_trim(void)
 	return unmap_list(evict);
 }
 
-int hk_large_owns(const void *p)
-{
-	const struct hk_large *want = (const struct hk_large *)hk_prefix_of(p);
-	int found = 0;
-	pthread_mutex_lock(&large_mu);
-	for (struct hk_large *h = live; h && !found; h = h->next)
-		found = h == want;
-	pthread_mutex_unlock(&large_mu);
-	return found;
-}
-
 void hk_large_foreach_mapping(void (*fn)(const void *p, size_t len, void *arg), void *arg)
 {
 	pthread_mutex_lock(&large_mu);

@@ -27,8 +27,6 @@ void *hk_large_resize(struct hk_large *h, void *p, size_t size);
 size_t hk_large_decay(uint32_t now);
 /* Unmap the whole cache (malloc_trim); returns the bytes unmapped. */
 size_t hk_large_trim(void);
-/* Is p a live large block?  (debug checks) */
-int hk_large_owns(const void *p);
 
 /* Calls, allocations served from the cache, mappings made and unmapped,
  * entries and bytes in the cache now; cache hits split at 2 MiB, cached

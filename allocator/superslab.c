@@ -352,7 +352,7 @@ static struct hk_ss *ss_map(void)
 	ss->h.magic = HK_MAGIC;
 	for (unsigned i = 0; i < HK_UNITS; i++)
 		ss->unit[i].phase = HK_PHASE_NONE;    /* no slab yet, and never in the header unit */
-	hk_guard_mark(ss, HK_SS_SIZE, HK_REGION_SMALL);
+	hk_guard_mark(ss, HK_REGION_SMALL);
 	ss->free_units = ALL_FREE;
 	ss->all_prev = NULL;
 	ss->all_next = all;
@@ -379,9 +379,9 @@ static int ss_unmap(struct hk_ss *ss)
 	if (next)
 		next->all_prev = prev;
 	hakmem_trace_superslab_unmap(ss, HK_SS_SIZE);
-	hk_guard_mark(ss, HK_SS_SIZE, HK_REGION_NONE);
+	hk_guard_mark(ss, HK_REGION_NONE);
 	if (hk_os_unmap(ss, HK_SS_SIZE) != 0) {
-		hk_guard_mark(ss, HK_SS_SIZE, HK_REGION_SMALL);
+		hk_guard_mark(ss, HK_REGION_SMALL);
 		/* still mapped: back on the all-list (at the head) */
 		ss->all_prev = NULL;
 		ss->all_next = all;
@@ -598,17 +598,6 @@ void hk_ss_foreach_slab(void (*fn)(struct hk_slab *s))
 				fn(&ss->slabs[u]);
 	}
 	pthread_mutex_unlock(&ss_mu);
-}
-
-int hk_ss_owns(const void *p)
-{
-	const struct hk_ss *want = (const struct hk_ss *)hk_prefix_of(p);
-	int found = 0;
-	pthread_mutex_lock(&ss_mu);
-	for (struct hk_ss *ss = all; ss && !found; ss = ss->all_next)
-		found = ss == want && !ss->pooled;
-	pthread_mutex_unlock(&ss_mu);
-	return found;
 }
 
 void hk_ss_foreach_mapping(void (*fn)(const void *p, size_t len, void *arg), void *arg)

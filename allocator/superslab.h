@@ -161,8 +161,6 @@ size_t hk_ss_decay(uint32_t now);
 /* Give back every dirty unit and every resident pooled SuperSlab by
  * HAKMEM_RELEASE (malloc_trim); returns the bytes (0 with keep). */
 size_t hk_ss_trim(void);
-/* Is p inside a live slab of ours?  (debug checks; takes the lock) */
-int hk_ss_owns(const void *p);
 
 /* SuperSlabs mapped, unmapped, released to the pool by HAKMEM_RELEASE,
  * reused from the pool, live now and at peak, empty in the pool now; empty
