@@ -283,10 +283,23 @@ static inline void *wl_check_alloc(void *p, const char *workload, const char *wh
 
 /* Print the result line: the common keys, then `extra` (already-formatted
  * JSON members without braces, or NULL). */
+/* Append to the "figures" object being built in out (without its braces)
+ * the description of one of the result's own members, NAME: its unit,
+ * which direction is better ("higher", "lower" or "neither") and one line
+ * saying what it is.  The harness records the described members as
+ * figures (cli/registries/workloads.h). */
+static inline void wl_figure(char *out, size_t cap, const char *name, const char *unit,
+			     const char *better, const char *desc)
+{
+	size_t len = strlen(out);
+	snprintf(out + len, cap - len, "%s\"%s\":{\"unit\":\"%s\",\"better\":\"%s\",\"desc\":\"%s\"}",
+		 len ? "," : "", name, unit, better, desc);
+}
+
 static inline void wl_result(const char *workload, double ops, double seconds,
 			     const char *ops_unit, const char *extra_fmt, ...)
 {
-	char extra[2048] = "";
+	char extra[4096] = "";
 	if (extra_fmt) {
 		va_list ap;
 		va_start(ap, extra_fmt);

@@ -172,12 +172,18 @@ int main(int argc, char **argv)
 	for (unsigned long long ph = 0; ph < phases; ph++)
 		if (res[ph].ratio > worst)
 			worst = res[ph].ratio;
+	char figs[1024] = "";
+	wl_figure(figs, sizeof(figs), "final_ratio", "ratio", "lower",
+		  "(RSS - RSS before the first phase) / live bytes after the last phase; 1.0 is no overhead");
+	wl_figure(figs, sizeof(figs), "max_ratio", "ratio", "lower", "the largest of the phases' fragmentation ratios");
+	wl_figure(figs, sizeof(figs), "retained_after_free_all_kib", "KiB", "lower",
+		  "RSS after every block was freed minus RSS before the first phase (/proc/self/statm)");
 	wl_drained();
 	wl_result("fragmentation", (double)ops, secs, "malloc or free",
 		  "\"phases\":%llu,\"live_mib\":%llu,\"free_pct\":%llu,\"seed\":%llu,\"baseline_rss_kib\":%lld,"
 		  "%s,\"final_ratio\":%.4f,\"max_ratio\":%.4f,\"peak_rss_kib\":%lld,"
-		  "\"rss_after_free_all_kib\":%lld,\"retained_after_free_all_kib\":%lld",
+		  "\"rss_after_free_all_kib\":%lld,\"retained_after_free_all_kib\":%lld,\"figures\":{%s}",
 		  phases, live_mib, free_pct, seed, base, per, res[phases - 1].ratio, worst, peak, after,
-		  after - base);
+		  after - base, figs);
 	return 0;
 }

@@ -85,13 +85,26 @@ TIMED_REGION static void timed_region(void **slots, unsigned long long ws, unsig
 	}
 }
 
-/* Append ,"PREFIX_p50_ns":..,... for one sample to out. */
-static void describe(char *out, size_t cap, const char *prefix, struct sample_buf *b, double ns_per_tick)
+/* Write "PREFIX_p50_ns":..,... for one sample to out, and describe
+ * those figures in figs (wl_figure). */
+static void describe(char *out, size_t cap, char *figs, size_t figs_cap, const char *prefix,
+		     struct sample_buf *b, double ns_per_tick)
 {
 	lat_sort(b->v, b->n);
 	if (b->n == 0) {
 		snprintf(out, cap, "\"%s_samples\":0", prefix);
 		return;
+	}
+	static const struct { const char *suffix, *what; } q[] = {
+		{ "p50_ns", "median" }, { "p99_ns", "99th percentile" },
+		{ "p999_ns", "99.9th percentile" }, { "max_ns", "longest" },
+	};
+	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
+		char name[40], desc[120];
+		snprintf(name, sizeof(name), "%s_%s", prefix, q[i].suffix);
+		snprintf(desc, sizeof(desc), "%s of the sampled %s calls, ns (rdtsc; timer overhead included)",
+			 q[i].what, prefix);
+		wl_figure(figs, figs_cap, name, "ns", "lower", desc);
 	}
 	snprintf(out, cap,
 		 "\"%s_samples\":%zu,\"%s_p50_ns\":%.1f,\"%s_p99_ns\":%.1f,\"%s_p999_ns\":%.1f,\"%s_max_ns\":%.1f",
@@ -144,9 +157,9 @@ int main(int argc, char **argv)
 	for (unsigned long long i = 0; i < ws; i++)
 		free(slots[i]);
 
-	char m[512], f[512];
-	describe(m, sizeof(m), "malloc", &ms, ns_per_tick);
-	describe(f, sizeof(f), "free", &fs, ns_per_tick);
+	char m[512], f[512], figs[2048] = "";
+	describe(m, sizeof(m), figs, sizeof(figs), "malloc", &ms, ns_per_tick);
+	describe(f, sizeof(f), figs, sizeof(figs), "free", &fs, ns_per_tick);
 	double overhead = (double)lat_percentile(empty.v, empty.n, 50) * ns_per_tick;
 	wl_private_free(slots, slots_bytes);
 	wl_private_free(ms.v, cap * 8);
@@ -155,7 +168,7 @@ int main(int argc, char **argv)
 	wl_drained();
 	wl_result("latency", (double)ops, secs, "malloc or free (timed region includes the sampling)",
 		  "\"ws\":%llu,\"seed\":%llu,\"sample_every\":%llu,\"min_size\":%llu,\"max_size\":%llu,"
-		  "\"clock\":\"" LAT_CLOCK_NAME "\",\"timer_overhead_ns\":%.1f,%s,%s",
-		  ws, seed, every, min_size, max_size, overhead, m, f);
+		  "\"clock\":\"" LAT_CLOCK_NAME "\",\"timer_overhead_ns\":%.1f,%s,%s,\"figures\":{%s}",
+		  ws, seed, every, min_size, max_size, overhead, m, f, figs);
 	return 0;
 }

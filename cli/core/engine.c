@@ -725,6 +725,18 @@ static void core_metrics(const struct run *run, struct metrics *m)
 	add_core_metrics(run, m);
 	for (int i = 0; i < m->n; i++)
 		m->m[i].core = true;        /* the summary shows them in its own columns */
+	if (run->r.result) {
+		/* the workload's own figures (latency percentiles, RSS after a
+		 * free-all): in the metrics block, and verdicts in ab */
+		static bool warned;     /* once per invocation: every run says the same */
+		char err[200];
+		metrics_from_workload(m, run->r.result, err, sizeof(err));
+		if (err[0] && !warned) {
+			warned = true;
+			fprintf(stderr, "harness: workload '%s': %s (fix the workload's result line; see cli/registries/workloads.h)\n",
+				run->inv->name, err);
+		}
+	}
 }
 
 /* What the summary keeps in memory of a counted run. */

@@ -1,6 +1,7 @@
 /* metrics.c - see metrics.h. */
 #include "metrics.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -63,6 +64,63 @@ const struct metric *metrics_find(const struct metrics *ms, const char *name)
 		if (strcmp(ms->m[i].name, name) == 0)
 			return &ms->m[i];
 	return NULL;
+}
+
+static int parse_better(const char *s, enum metric_better *out)
+{
+	static const enum metric_better all[] = { METRIC_HIGHER, METRIC_LOWER, METRIC_NEITHER };
+	for (int i = 0; s && i < 3; i++)
+		if (strcmp(s, metric_better_name(all[i])) == 0) {
+			*out = all[i];
+			return 0;
+		}
+	return -1;
+}
+
+/* A figure name as the records and the scripts expect one: [a-z0-9_]+,
+ * short enough for struct metric. */
+static int good_name(const char *n)
+{
+	size_t len = strlen(n);
+	if (len == 0 || len >= sizeof(((struct metric *)0)->name))
+		return 0;
+	return strspn(n, "abcdefghijklmnopqrstuvwxyz0123456789_") == len;
+}
+
+void metrics_from_workload(struct metrics *ms, const struct jv *result, char *err, size_t errlen)
+{
+	err[0] = '\0';
+	const struct jv *figs = jv_get(result, "figures"), *d;
+	if (!figs)
+		return;
+	if (jv_type(figs) != JV_OBJ) {
+		snprintf(err, errlen, "its result's \"figures\" is not an object");
+		return;
+	}
+	const char *name;
+	for (size_t i = 0; (name = jv_key_at(figs, i, &d)); i++) {
+		enum metric_better better;
+		const char *why = NULL;
+		if (!good_name(name))
+			why = "is not a figure name ([a-z0-9_], at most 47 characters)";
+		else if (metrics_find(ms, name))
+			why = "is a figure the harness records itself";
+		else if (jv_type(d) != JV_OBJ || !jv_str(d, "unit") || !jv_str(d, "desc"))
+			why = "needs an object with \"unit\", \"better\" and \"desc\"";
+		else if (parse_better(jv_str(d, "better"), &better) < 0)
+			why = "has a \"better\" other than higher, lower or neither";
+		if (why) {
+			if (!err[0])
+				snprintf(err, errlen, "figure \"%.48s\" %s: not recorded", name, why);
+			continue;
+		}
+		double v = jv_num(result, name, NAN);
+		if (isfinite(v))
+			metrics_add(ms, name, jv_str(d, "unit"), better, jv_str(d, "desc"), v);
+		else
+			metrics_unsupported(ms, name, jv_str(d, "unit"), better, jv_str(d, "desc"),
+					    "the workload described it but reported no value");
+	}
 }
 
 const char *metric_better_name(enum metric_better b)

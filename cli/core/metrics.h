@@ -53,6 +53,15 @@ void metrics_unsupported(struct metrics *ms, const char *name, const char *unit,
 void metric_set(struct metrics *ms, const struct metric_def *d, double value);
 void metric_unsupported(struct metrics *ms, const struct metric_def *d, const char *reason);
 const struct metric *metrics_find(const struct metrics *ms, const char *name);
+/* The figures a workload describes in its result line (workloads.h):
+ * "figures": {"NAME": {"unit": U, "better": "higher"|"lower"|"neither",
+ * "desc": D}, ...}, each NAME's value being the result's own top-level
+ * member NAME.  A figure described without a value is added as
+ * unsupported.  A description that cannot be used (not an object, a bad
+ * name or direction, a name the harness already records) is not added:
+ * the reason goes into err (the first one; "" when none) for the caller
+ * to show, since it is the workload's bug. */
+void metrics_from_workload(struct metrics *ms, const struct jv *result, char *err, size_t errlen);
 const char *metric_better_name(enum metric_better b);
 void metrics_json(const struct metrics *ms, struct jbuf *b);   /* writes "metrics": {...} */
 

@@ -7,7 +7,12 @@
  * line of stdout as its last line, with at least
  *   "workload": NAME, "ops": N, "seconds": S (the timed part),
  *   "ops_per_sec": N/S, "ops_unit": "what one op is"
- * plus its own figures.  Exit 0 on success, non-zero with a message on
+ * plus its own figures.  Those it wants recorded as figures (in the
+ * record's "metrics", the summary's metrics block and ab's verdicts) it
+ * describes in "figures": {"NAME": {"unit": U, "better": "higher"|
+ * "lower"|"neither", "desc": D}}, NAME being one of its own top-level
+ * members (metrics_from_workload, metrics.h; workloads/common.h
+ * wl_figure writes one).  Exit 0 on success, non-zero with a message on
  * stderr otherwise. */
 #ifndef HARNESS_WORKLOADS_H
 #define HARNESS_WORKLOADS_H

@@ -168,6 +168,26 @@ class Harness(unittest.TestCase):
         # a benchmark's stdout holds its timings: no output_digest for it
         self.assertIsNone(r["output_digest"])
 
+    def test_a_workloads_own_figures_are_metrics(self):
+        # latency describes its percentiles and fragmentation its RSS figures in "figures";
+        # they land in "metrics" with the workload's values, and in the summary's metrics block
+        out = self.run_ok("run", "latency", "--alloc=glibc", "--runs", "1", "--warmup", "0",
+                          "--out", self.out, "--", "--ops", "20000", "--ws", "256")
+        r = records(self.out)[0]
+        for name in ("malloc_p50_ns", "malloc_p99_ns", "malloc_p999_ns", "malloc_max_ns",
+                     "free_p50_ns", "free_p99_ns", "free_p999_ns", "free_max_ns"):
+            self.assertEqual(r["metrics"][name]["better"], "lower", name)
+            self.assertEqual(r["metrics"][name]["unit"], "ns", name)
+            self.assertEqual(r["metrics"][name]["value"], r["result"][name], name)
+        self.assertNotIn("harness: workload", out.stderr)
+        self.assertRegex(out.stdout, r"malloc_p99_ns +[0-9.]+ +ns")
+        self.run_ok("run", "fragmentation", "--alloc=glibc", "--runs", "1", "--warmup", "0",
+                    "--out", self.out + "2", "--", "--phases", "2", "--live-mib", "4")
+        r = records(self.out + "2")[0]
+        self.assertEqual(r["metrics"]["retained_after_free_all_kib"]["value"],
+                         r["result"]["retained_after_free_all_kib"])
+        self.assertEqual(r["metrics"]["final_ratio"]["better"], "lower")
+
     def test_cmd_has_no_ops_per_sec(self):
         self.run_ok("run", "--cmd", "true", "--alloc=glibc", "--runs", "1", "--warmup", "0", "--out", self.out)
         m = records(self.out)[0]["metrics"]

@@ -83,5 +83,34 @@ int main(void)
 	      jv_str(v, "metrics.cycles_per_op.better") && jv_str(v, "metrics.cycles_per_op.desc"));
 	jv_free(v);
 	jb_free(&b);
+
+	/* a workload's own figures: the described members become metrics */
+	struct metrics wm = { 0 };
+	metrics_add(&wm, "wall_s", "s", METRIC_LOWER, "core", 1.0);
+	struct jv *res = jv_parse("{\"seconds\":1,\"p99_ns\":65,\"gone_ns\":null,\"wall_s\":3,"
+				  "\"figures\":{\"p99_ns\":{\"unit\":\"ns\",\"better\":\"lower\",\"desc\":\"p99\"},"
+				  "\"gone_ns\":{\"unit\":\"ns\",\"better\":\"lower\",\"desc\":\"not measured\"},"
+				  "\"wall_s\":{\"unit\":\"s\",\"better\":\"lower\",\"desc\":\"clash\"},"
+				  "\"Bad-Name\":{\"unit\":\"s\",\"better\":\"lower\",\"desc\":\"x\"},"
+				  "\"seconds\":{\"unit\":\"s\",\"better\":\"up\",\"desc\":\"x\"}}}", err, sizeof(err));
+	char why[200];
+	metrics_from_workload(&wm, res, why, sizeof(why));
+	const struct metric *p99 = metrics_find(&wm, "p99_ns"), *gone = metrics_find(&wm, "gone_ns");
+	CHECK("a described figure is recorded with its value and direction",
+	      p99 && p99->value == 65 && p99->better == METRIC_LOWER && !p99->status[0] && strcmp(p99->unit, "ns") == 0);
+	CHECK("a described figure without a value is unsupported, never 0", gone && gone->status[0]);
+	CHECK("a figure the harness records is not overwritten", metrics_find(&wm, "wall_s")->value == 1.0);
+	CHECK("a bad name or direction is not recorded",
+	      !metrics_find(&wm, "Bad-Name") && !metrics_find(&wm, "seconds") && wm.n == 3);
+	CHECK("the first problem is reported", strstr(why, "\"wall_s\"") && strstr(why, "records itself"));
+	jv_free(res);
+	res = jv_parse("{\"figures\":[1]}", err, sizeof(err));
+	metrics_from_workload(&wm, res, why, sizeof(why));
+	CHECK("figures that are not an object are reported", strstr(why, "not an object") != NULL && wm.n == 3);
+	jv_free(res);
+	res = jv_parse("{\"seconds\":1}", err, sizeof(err));
+	metrics_from_workload(&wm, res, why, sizeof(why));
+	CHECK("no figures: nothing to say", why[0] == '\0' && wm.n == 3);
+	jv_free(res);
 	return check_summary();
 }
