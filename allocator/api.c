@@ -156,41 +156,58 @@ HK_COLD __attribute__((noreturn)) static void bad_pointer(const char *what, cons
 	hk_fatal(what, p, "not a block of hakmem's");
 }
 
-HK_COLD static void free_slow(void *p)
-{
-	if (!p)
-		return;
-	struct hk_large *l = large_of(p);
-	if (!l)
-		bad_pointer("free(): invalid pointer", "free(): double free or invalid pointer", p);
-	hk_guard_mark(l, HK_REGION_LARGE_FREED);
-	hk_large_free(l, p);
-	hk_decay_kick();
-}
-
-/* The fast path: the region map, the block-start test (which also fails
- * for a unit no slab uses), the owner, then the thread cache (whose push
- * checks for a double free).  guard.h explains each check. */
-HK_INLINE void hk_free(void *p)
+/* Everything the fast path's one test did not pass: NULL, large blocks,
+ * another thread's block, a fresh thread's first frees, and every
+ * pointer that is no live block (each aborts with its own message).
+ * The region map says which kind of region p is in before anything of
+ * it is read. */
+HK_NOINLINE static void free_other(void *p)
 {
 	uintptr_t a = (uintptr_t)p;
-	if (HK_UNLIKELY(hk_region_of(a) != HK_REGION_SMALL)) {
-		free_slow(p);
+	if (!p)
+		return;
+	if (hk_region_of(a) != HK_REGION_SMALL) {
+		struct hk_large *l = large_of(p);
+		if (!l)
+			bad_pointer("free(): invalid pointer", "free(): double free or invalid pointer", p);
+		hk_guard_mark(l, HK_REGION_LARGE_FREED);
+		hk_large_free(l, p);
+		hk_decay_kick();
 		return;
 	}
 	struct hk_unit *u = hk_unit_entry(a);
-	if (HK_UNLIKELY(!hk_is_block_start(u, a)))
+	if (!hk_is_block_start(u, a))
 		bad_pointer("free(): invalid pointer", "free(): double free or invalid pointer", p);
 	unsigned cls = u->cls;
 #if HAKMEM_DEBUG
 	debug_check_free(p, cls);
 #endif
 	/* another thread's block goes home (remote.c), not into our cache */
-	if (HK_UNLIKELY(__atomic_load_n(&u->owner, __ATOMIC_RELAXED) != hk_tc.tid)) {
+	if (__atomic_load_n(&u->owner, __ATOMIC_RELAXED) != hk_tc.tid) {
 		hk_free_remote(cls, p);
 		return;
 	}
-	hk_bin_push(cls, p);
+	hk_bin_push(cls, p);     /* the key was stale a moment ago */
+}
+
+/* The fast path: one test on the pointer's unit-table entry says "a
+ * block start of a slab this thread owns" (superslab.h, struct hk_unit;
+ * it replaces the owner test every build needs), then the thread cache,
+ * whose push checks for a double free (guard.h).  The table entry of any
+ * pointer below 2^47 can be read, ours or not, so nothing is asked
+ * before it. */
+HK_INLINE void hk_free(void *p)
+{
+	uintptr_t a = (uintptr_t)p;
+	struct hk_unit *u = hk_unit_entry(a);
+	if (HK_UNLIKELY(!hk_is_own_block_start(u, a, hk_tc.token))) {
+		free_other(p);
+		return;
+	}
+#if HAKMEM_DEBUG
+	debug_check_free(p, u->cls);
+#endif
+	hk_bin_push(u->cls, p);
 }
 
 HK_EXPORT void free(void *p)

@@ -93,8 +93,11 @@ static void set_owner(struct hk_slab *s, unsigned tid)
 	struct hk_ss *ss = (struct hk_ss *)hk_prefix_of(s);
 	unsigned u = (unsigned)(s - ss->slabs);
 	s->owner = tid;
-	for (unsigned i = u; i < u + s->nunits; i++)
-		__atomic_store_n(&ss->unit[i].owner, tid, __ATOMIC_RELAXED);
+	for (unsigned i = u; i < u + s->nunits; i++) {
+		struct hk_unit *e = hk_ss_unit(ss, i);
+		__atomic_store_n(&e->owner, tid, __ATOMIC_RELAXED);
+		hk_unit_set_key(e);
+	}
 }
 
 /* ------------------------------------------------------ debug checks */

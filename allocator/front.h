@@ -36,6 +36,7 @@ struct hk_counted;
 
 struct hk_tcache {
 	struct hk_bin bins[HK_NCLS];
+	uint64_t token;                  /* tid << HK_OWNER_SHIFT; HK_TOKEN_FRESH before thread_init (superslab.h) */
 	struct hk_counted *counted;      /* statistics mode: the real cache and counts */
 	struct hk_tcache *next, *prev;   /* live threads (statistics, fork) */
 	uint32_t state;

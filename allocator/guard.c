@@ -2,16 +2,25 @@
  * of the double-free check. */
 #include "guard.h"
 
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 
 #include "central.h"
 #include "fmt.h"
+#include "superslab.h"
 #include "remote.h"
 #include "thread.h"
 
 struct hk_guard hk_guard = { 0, (uint64_t)1 << HK_USER_BITS };
 uint8_t hk_region_map[HK_REGIONS];
+
+#define UNIT_TABLE_BYTES (((size_t)1 << (HK_USER_BITS - HK_UNIT_SHIFT)) * sizeof(struct hk_unit))
+static struct hk_unit unit_null;     /* the table before hk_guard_init: free(NULL)'s entry */
+char *hk_unit_base = (char *)&unit_null;
 
 /* A random key whose top byte is HK_LINK_TOP, so free() can spot a link
  * by one byte: 0xF5 is never in UTF-8 or ASCII text, and is the top byte
@@ -29,9 +38,34 @@ static uint64_t draw_key(void)
 	return (k & ~((uint64_t)0xFF << 56)) | ((uint64_t)HK_LINK_TOP << 56);
 }
 
+/* Read-only and never dumped: only the entries of SuperSlabs are made
+ * writable, a page at a time (a page holds the entries of 4 SuperSlabs);
+ * no huge pages, or a few written entries would keep 2 MiB resident. */
+static void map_unit_table(void)
+{
+	void *t = mmap(NULL, UNIT_TABLE_BYTES, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (t == MAP_FAILED) {
+		hk_message("cannot map the unit table, 64 GiB of address space (not memory): ", strerror(errno),
+			   " (an address-space limit? raise ulimit -v)");
+		abort();
+	}
+	madvise(t, UNIT_TABLE_BYTES, MADV_DONTDUMP);
+	madvise(t, UNIT_TABLE_BYTES, MADV_NOHUGEPAGE);
+	__atomic_store_n(&hk_unit_base, (char *)t, __ATOMIC_RELEASE);
+}
+
 void hk_guard_init(void)
 {
 	hk_guard.key = draw_key();
+	map_unit_table();
+}
+
+int hk_guard_open_units(const void *ss)
+{
+	uintptr_t first = (uintptr_t)hk_unit_base + ((uintptr_t)ss >> (HK_UNIT_SHIFT - 5));
+	uintptr_t page = first & ~(uintptr_t)(HK_PAGE - 1);
+	size_t len = HK_ALIGN_UP(first + HK_UNITS * sizeof(struct hk_unit), HK_PAGE) - page;
+	return mprotect((void *)page, len, PROT_READ | PROT_WRITE);
 }
 
 void hk_guard_mark(const void *region, unsigned kind)

@@ -56,9 +56,23 @@ extern struct hk_guard hk_guard __attribute__((visibility("hidden")));
  * resident. */
 extern uint8_t hk_region_map[HK_REGIONS] __attribute__((visibility("hidden")));
 
-/* Draw the key (once, under the setup lock of thread.c, before the first
- * block is linked). */
+/* The unit table: one 32-byte entry (struct hk_unit, superslab.h) per
+ * 64 KiB of the address space below 2^47, 64 GiB of address space mapped
+ * read-only (zero pages: no memory) and made writable only where a
+ * SuperSlab's entries are (hk_guard_open_units), so free() can read the
+ * entry of any pointer below 2^47 without asking first whether it is
+ * ours.  Until hk_guard_init it points at one zero entry, enough for
+ * free(NULL) (the only pointer free() can be given before HAKMEM has
+ * handed one out). */
+extern char *hk_unit_base __attribute__((visibility("hidden")));
+
+/* Draw the key and map the unit table (once, under the setup lock of
+ * thread.c, before the first block is handed out).  Aborts with a message
+ * if the table's address space cannot be had (ulimit -v below 64 GiB). */
 void hk_guard_init(void);
+/* Make the unit-table entries of the SuperSlab at ss writable (before they
+ * are first written); 0, or -1 if the kernel refused. */
+int hk_guard_open_units(const void *ss);
 /* Mark the 2 MiB region starting at region (a SuperSlab or a large
  * block's header) as kind, or as nobody's (NONE). */
 void hk_guard_mark(const void *region, unsigned kind);

@@ -56,12 +56,13 @@ HK_NOINLINE void hk_free_remote(unsigned cls, void *p)
 		hk_thread_start();
 	if (hk_maybe_free(p))
 		hk_check_not_free(cls, p);
-	uint32_t *owner = &hk_unit_entry((uintptr_t)p)->owner;
-	uint32_t o = __atomic_load_n(owner, __ATOMIC_RELAXED);
+	struct hk_unit *u = hk_unit_entry((uintptr_t)p);
+	uint32_t o = __atomic_load_n(&u->owner, __ATOMIC_RELAXED);
 	if (!hk_owner_alive(o) && tc->state == HK_T_ACTIVE) {
 		/* nobody's home (its thread exited, or a fresh slab): adopt the
 		 * unit, so our next frees of its blocks stay on the fast path */
-		__atomic_compare_exchange_n(owner, &o, tc->tid, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+		if (__atomic_compare_exchange_n(&u->owner, &o, tc->tid, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			hk_unit_set_key(u);
 		hk_bin_push_nocheck(cls, p);
 		return;
 	}

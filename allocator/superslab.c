@@ -294,10 +294,13 @@ static void check_all(void)
 		HK_CHECK((ss->dirty_units & ~ss->free_units) == 0, "dirty units that are not free", ss);
 		for (unsigned i = 1; i < HK_UNITS; i++) {
 			int is_free = (ss->free_units >> i) & 1u;
-			HK_CHECK(is_free == (ss->unit[i].cls == 0), "unit class byte disagrees with the free-unit bits", (char *)ss + ((size_t)i << HK_UNIT_SHIFT));
+			const struct hk_unit *e = hk_ss_unit(ss, i);
+			HK_CHECK(is_free == (e->cls == 0), "unit class byte disagrees with the free-unit bits", (char *)ss + ((size_t)i << HK_UNIT_SHIFT));
+			HK_CHECK(e->key == e->phase + ((uint64_t)e->owner << HK_OWNER_SHIFT), "unit key disagrees with its phase and owner",
+				 (char *)ss + ((size_t)i << HK_UNIT_SHIFT));
 			if (!is_free) {
-				const struct hk_slab *s = &ss->slabs[ss->unit[i].slab];
-				HK_CHECK(s->cls == ss->unit[i].cls && i - ss->unit[i].slab < s->nunits,
+				const struct hk_slab *s = &ss->slabs[e->slab];
+				HK_CHECK(s->cls == e->cls && i - e->slab < s->nunits,
 					 "unit does not belong to the slab its table entry names", (char *)ss + ((size_t)i << HK_UNIT_SHIFT));
 			}
 		}
@@ -347,11 +350,20 @@ static struct hk_ss *ss_map(void)
 	struct hk_ss *ss = hk_os_map_aligned(HK_SS_SIZE, HK_SS_SIZE, 0);
 	if (!ss)
 		return NULL;
+	if (hk_guard_open_units(ss) != 0) {     /* no room for one more mapping */
+		hk_os_unmap(ss, HK_SS_SIZE);
+		return NULL;
+	}
 	hk_os_new_region(ss, HK_SS_SIZE);
 	ss->h.kind = HK_KIND_SMALL;
 	ss->h.magic = HK_MAGIC;
-	for (unsigned i = 0; i < HK_UNITS; i++)
-		ss->unit[i].phase = HK_PHASE_NONE;    /* no slab yet, and never in the header unit */
+	for (unsigned i = 0; i < HK_UNITS; i++) {
+		/* no slab yet, and never in the header unit; the entry may be
+		 * left from a SuperSlab unmapped here before (all units free) */
+		struct hk_unit *e = hk_ss_unit(ss, i);
+		*e = (struct hk_unit){ .phase = HK_PHASE_NONE };
+		hk_unit_set_key(e);
+	}
 	hk_guard_mark(ss, HK_REGION_SMALL);
 	ss->free_units = ALL_FREE;
 	ss->all_prev = NULL;
@@ -493,11 +505,13 @@ struct hk_slab *hk_slab_new(unsigned cls)
 	}
 	uint64_t divc = UINT64_MAX / hk_class_size[cls] + 1;   /* ceil(2^64 / size): guard.h */
 	for (unsigned i = (unsigned)u; i < (unsigned)u + n; i++) {
-		ss->unit[i].slab = (uint8_t)u;
-		__atomic_store_n(&ss->unit[i].owner, 0, __ATOMIC_RELAXED);   /* no thread's id */
-		ss->unit[i].divc = divc;
-		ss->unit[i].phase = ((uint64_t)(i - (unsigned)u) << HK_UNIT_SHIFT) * divc;
-		ss->unit[i].cls = (uint8_t)cls;
+		struct hk_unit *e = hk_ss_unit(ss, i);
+		e->slab = (uint8_t)u;
+		__atomic_store_n(&e->owner, 0, __ATOMIC_RELAXED);   /* no thread's id */
+		e->divc = divc;
+		e->phase = ((uint64_t)(i - (unsigned)u) << HK_UNIT_SHIFT) * divc;
+		e->cls = (uint8_t)cls;
+		hk_unit_set_key(e);
 	}
 	ss->slabs[u].nunits = (uint8_t)n;
 	ss->slabs[u].cls = (uint16_t)cls;
@@ -534,9 +548,11 @@ void hk_slab_release(struct hk_slab *s)
 		mid_freed = 1;
 	}
 	for (unsigned i = u; i < u + n; i++) {
-		ss->unit[i].cls = 0;
-		ss->unit[i].divc = 0;   /* no block starts here any more (guard.h) */
-		ss->unit[i].phase = HK_PHASE_NONE;
+		struct hk_unit *e = hk_ss_unit(ss, i);
+		e->cls = 0;
+		e->divc = 0;   /* no block starts here any more (struct hk_unit) */
+		e->phase = HK_PHASE_NONE;
+		hk_unit_set_key(e);
 	}
 	ss->free_units |= bits;
 	ss->dirty_units |= bits;
@@ -594,7 +610,7 @@ void hk_ss_foreach_slab(void (*fn)(struct hk_slab *s))
 		if (ss->pooled)
 			continue;
 		for (unsigned u = 1; u < HK_UNITS; u++)
-			if (ss->unit[u].cls && ss->unit[u].slab == u)
+			if (hk_ss_unit(ss, u)->cls && hk_ss_unit(ss, u)->slab == u)
 				fn(&ss->slabs[u]);
 	}
 	pthread_mutex_unlock(&ss_mu);

@@ -3,23 +3,19 @@
  *
  * A SuperSlab is 32 units of 64 KiB.  Unit 0 holds this header; a slab is
  * a run of 1..16 units given to one size class (28 for the mid-size
- * classes).  free() first asks the region map (guard.h) whether the
- * pointer's 2 MiB region is a SuperSlab; then the header is p & ~2MiB
- * (small blocks never start in unit 0) and the unit entry is
- * unit[(p >> 16) & 31].  A large block's header is ((p - 1) & ~2MiB): the
- * "- 1" lets a huge-aligned large block start exactly at a 2 MiB boundary
- * with its header 2 MiB below.
- *
- * The per-unit entries are 32 bytes apart and most fields free() reads
- * are at 8..15 mod 16: blocks start on 16-byte boundaries, so the free
- * list's 8-byte store into a block does not share its low 12 address bits
- * with a load the next free() does from the entry (4 KiB aliasing stalled
- * the load: the first block of a slab sits at the same page offset as the
- * header, and tiny_hot lost about 10% to it). */
+ * classes).  What free() needs of a unit is its entry in the unit table
+ * (guard.h): one 32-byte entry per 64 KiB of the whole address space, at
+ * hk_unit_base + (p >> 16) * 32, readable for any pointer, so free()
+ * reads it before it knows whether the pointer is ours.  The header of a
+ * small block is p & ~2MiB (small blocks never start in unit 0).  A large
+ * block's header is ((p - 1) & ~2MiB): the "- 1" lets a huge-aligned
+ * large block start exactly at a 2 MiB boundary with its header 2 MiB
+ * below.  */
 #ifndef HAKMEM_SUPERSLAB_H
 #define HAKMEM_SUPERSLAB_H
 
 #include "config.h"
+#include "guard.h"
 
 enum hk_kind { HK_KIND_SMALL = 1, HK_KIND_LARGE = 2 };
 #define HK_MAGIC 0x484b4d53u   /* "HKMS" */
@@ -32,35 +28,54 @@ struct hk_prefix {
 	uint32_t magic;
 };
 
-/* One per unit of a SuperSlab: what free() needs of the slab using it.
- * `owner` is the id of the thread that last refilled from the slab (a
- * copy of hk_slab.owner, written under the class lock, read by free()
- * without one: a stale value only sends a block to the other of two
- * correct paths).  `phase` and `divc` are the block-start test of
- * guard.h: with n the offset of address a in its slab and
- * divc = ceil(2^64 / block size), n * divc mod 2^64 is below 2^21 when a
- * is a block start and at least divc >= 2^43 otherwise (Lemire, Kaser and
- * Kurz, "Faster remainder by direct computation"), so the test is
- * (a & 0xffff) * divc + phase < 2^31, with phase = (offset of this unit
- * in its slab) * divc.  A unit no slab uses has divc = 0 and
- * phase = 2^63, which fails it: no separate "class 0" branch.
+/* One per 64 KiB unit of the address space (the unit table, guard.h):
+ * what free() needs of the slab using the unit, if a SuperSlab's unit.
+ * Entries of addresses that were never a SuperSlab's read as zero.
  *
- * 32 bytes: `cls`, `owner` and `divc` sit at 8..15 mod 16 (see the top);
- * `phase` at 0 mod 16 can share its page offset with a block's link
- * store, but never with unit 1's first block (the entries start at 128).
- * 64-byte entries (every field at 8..15 mod 16) made tiny_hot 5% slower
- * with the same instructions (interleaved runs, 2026-12-03). */
+ * `owner` is the id of the thread that last refilled from the slab (a
+ * copy of hk_slab.owner, written under the class lock, or taken over by
+ * a thread adopting the unit, remote.c), read by free() without a lock: a
+ * stale value only sends a block to the other of two correct paths.
+ *
+ * `phase` and `divc` are the block-start test: with n the offset of
+ * address a in its slab and divc = ceil(2^64 / block size), n * divc mod
+ * 2^64 is below 2^21 when a is a block start and between 2^43 and
+ * 2^64 - 2^43 otherwise (Lemire, Kaser and Kurz, "Faster remainder by
+ * direct computation"; both bounds are checked for every offset of every
+ * class in harden_test), so the test is (a & 0xffff) * divc + phase <
+ * 2^21 with phase = (offset of this unit in its slab) * divc.
+ *
+ * `key` = phase + owner << 21 folds the owner test into the same compare:
+ * free() subtracts the thread's token, tid << 21 (thread ids are below
+ * 2^21), and the result is below 2^21 exactly when the address is a block
+ * start and the thread is the owner.  An owner difference k (|k| < 2^21)
+ * moves a block start's value to at least 2^21 (or wraps it past 2^64 -
+ * 2^42), and a non-start's value stays more than 2^42 away from 0 on
+ * either side, so no k brings it under 2^21.  A unit no slab uses has
+ * divc = 0 and phase = 2^63, an entry never written is all zero, and no
+ * token is 0 (a thread's first one is HK_TOKEN_FRESH, thread.c): all of
+ * them fail, and free() sorts them out on its slow path. */
 struct hk_unit {
-	uint64_t phase;
+	uint64_t key;               /* phase + ((uint64_t)owner << HK_OWNER_SHIFT): free()'s one compare */
 	uint8_t cls;                /* size class of the slab using this unit, or 0 */
 	uint8_t slab;               /* index of that slab's first unit */
 	uint8_t pad[2];
 	uint32_t owner;
-	uint64_t spare;
+	uint64_t phase;
 	uint64_t divc;
 };
 #define HK_PHASE_NONE ((uint64_t)1 << 63)   /* a unit no slab uses */
+#define HK_OWNER_SHIFT 21                    /* thread ids are below 2^21 */
+#define HK_TID_LIMIT ((uint32_t)1 << HK_OWNER_SHIFT)
+#define HK_TOKEN_FRESH ((uint64_t)(HK_TID_LIMIT - 1) << HK_OWNER_SHIFT)   /* no thread's id */
 _Static_assert(sizeof(struct hk_unit) == 32, "unit entries are 32 bytes: free() indexes them with a shift");
+
+/* Recompute u's key after its phase or owner changed. */
+HK_INLINE void hk_unit_set_key(struct hk_unit *u)
+{
+	uint64_t owner = __atomic_load_n(&u->owner, __ATOMIC_RELAXED);
+	__atomic_store_n(&u->key, u->phase + (owner << HK_OWNER_SHIFT), __ATOMIC_RELAXED);
+}
 
 struct hk_slab {
 	void *free;                 /* blocks given back (singly linked) */
@@ -96,8 +111,7 @@ struct hk_ss {
 	struct hk_ss *next, *prev;          /* "has free units" list or pool */
 	struct hk_ss *dirty_next, *dirty_prev;   /* SuperSlabs with dirty units, least recently dirtied first */
 	struct hk_ss *all_next, *all_prev;  /* every SuperSlab (debug checks) */
-	struct hk_unit unit[HK_UNITS] __attribute__((aligned(64)));   /* read by free() */
-	struct hk_slab slabs[HK_UNITS];
+	struct hk_slab slabs[HK_UNITS] __attribute__((aligned(64)));
 };
 
 /* Header of a large block's mapping: [base, base + map_len) holds the
@@ -127,20 +141,32 @@ HK_INLINE struct hk_prefix *hk_prefix_of(const void *p)
 	return (struct hk_prefix *)(((uintptr_t)p - 1) & ~(uintptr_t)HK_SS_MASK);
 }
 
-/* The unit entry of a small block's address a (never at a SuperSlab's
- * start, so a & ~mask is its header): one shift and one mask. */
+/* The unit-table entry of address a (any address below 2^47; guard.h):
+ * one shift, one mask, one add. */
 HK_INLINE struct hk_unit *hk_unit_entry(uintptr_t a)
 {
-	char *ss = (char *)(a & ~(uintptr_t)HK_SS_MASK);
-	return (struct hk_unit *)(ss + offsetof(struct hk_ss, unit) +
-				  ((a >> (HK_UNIT_SHIFT - 5)) & ((uintptr_t)(HK_UNITS - 1) << 5)));
+	return (struct hk_unit *)(hk_unit_base + ((a >> (HK_UNIT_SHIFT - 5)) & ~(uintptr_t)31));
 }
 
-/* Is the address a (in a SuperSlab region) the start of a block of a slab
- * in use?  The one-multiply test described at struct hk_unit. */
+/* Unit i of SuperSlab ss. */
+HK_INLINE struct hk_unit *hk_ss_unit(const struct hk_ss *ss, unsigned i)
+{
+	return hk_unit_entry((uintptr_t)ss + ((uintptr_t)i << HK_UNIT_SHIFT));
+}
+
+/* Is the address a the start of a block of a slab in use?  The test
+ * described at struct hk_unit, without the owner. */
 HK_INLINE int hk_is_block_start(const struct hk_unit *u, uintptr_t a)
 {
-	return (uint64_t)(a & (HK_UNIT_SIZE - 1)) * u->divc + u->phase < ((uint64_t)1 << 31);
+	return (uint64_t)(a & (HK_UNIT_SIZE - 1)) * u->divc + u->phase < ((uint64_t)1 << HK_OWNER_SHIFT);
+}
+
+/* The same test with the owner folded in: is a a block start of a slab
+ * whose owner's token is token? (free()'s fast path) */
+HK_INLINE int hk_is_own_block_start(const struct hk_unit *u, uintptr_t a, uint64_t token)
+{
+	/* a plain read (one aligned word: never torn), so it folds into the add */
+	return (uint64_t)(a & (HK_UNIT_SIZE - 1)) * u->divc + u->key - token < ((uint64_t)1 << HK_OWNER_SHIFT);
 }
 
 HK_INLINE struct hk_slab *hk_slab_of(const void *p)

@@ -33,14 +33,17 @@
 #include "remote.h"
 #include "sizeclass.h"
 
-__thread struct hk_tcache hk_tc __attribute__((tls_model("initial-exec")));
+/* Initialised TLS, so a thread's token is never 0 (which the entry of
+ * an address HAKMEM never used would match, superslab.h), even before
+ * its first slow path. */
+__thread struct hk_tcache hk_tc __attribute__((tls_model("initial-exec"))) = { .token = HK_TOKEN_FRESH };
 
 static int setup_done;
 static pthread_mutex_t setup_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_key_t exit_key;
 static pthread_mutex_t threads_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct hk_tcache *threads;
-static uint32_t next_tid = 1;
+static uint32_t next_tid;
 uint64_t hk_dead_nalloc[HK_NCLS];
 static uint32_t bin_limit[HK_NCLS];      /* full limits (scale 1000) */
 
@@ -151,6 +154,22 @@ static struct hk_counted *counted_get(void)
 	return k;
 }
 
+/* A thread id: 1 .. HK_TID_LIMIT - 2 (free() folds it into 21 bits,
+ * superslab.h; 0 is nobody, HK_TID_LIMIT - 1 a fresh thread's token).
+ * After 2^21 - 2 threads the ids come round again, skipping those of
+ * live threads (exact while fewer than HK_ALIVE_SLOTS live, see
+ * central.h).  Two live threads with one id would only take each other's
+ * blocks into their caches, as an adopting thread does. */
+static uint32_t new_tid(void)
+{
+	for (int tries = 0;; tries++) {
+		uint32_t n = __atomic_fetch_add(&next_tid, 1, __ATOMIC_RELAXED);
+		uint32_t tid = n % (HK_TID_LIMIT - 2) + 1;
+		if (n < HK_TID_LIMIT - 2 || !hk_owner_alive(tid) || tries >= 64)
+			return tid;
+	}
+}
+
 static void thread_init(void)
 {
 	struct hk_tcache *tc = &hk_tc;
@@ -158,9 +177,8 @@ static void thread_init(void)
 	if (tc->state != HK_T_FRESH)
 		return;     /* a nested call (pthread_setspecific's calloc) got here first */
 	tc->state = HK_T_ACTIVE;
-	tc->tid = __atomic_fetch_add(&next_tid, 1, __ATOMIC_RELAXED);
-	if (tc->tid == 0)       /* 2^32 threads later: 0 means "no owner" */
-		tc->tid = __atomic_fetch_add(&next_tid, 1, __ATOMIC_RELAXED);
+	tc->tid = new_tid();
+	tc->token = (uint64_t)tc->tid << HK_OWNER_SHIFT;
 	hk_owner_alive_set(tc->tid);
 	tc->counted = stats_mode ? counted_get() : NULL;
 	pthread_mutex_lock(&threads_mu);

@@ -61,7 +61,7 @@ static void corrupt_unit_table(void)
 	struct hk_ss *ss = (struct hk_ss *)hk_prefix_of(p);
 	if (!(ss->free_units >> 31 & 1u))
 		_exit(3);                     /* cannot set the case up */
-	ss->unit[31].cls = 7;
+	hk_ss_unit(ss, 31)->cls = 7;
 	free(malloc(100000));               /* a class with no slab yet */
 }
 

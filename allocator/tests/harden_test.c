@@ -214,6 +214,61 @@ static long block_start_test_errors(void)
 	return bad;
 }
 
+/* free()'s one compare folds the owner in (struct hk_unit): key = phase +
+ * owner << 21, minus the thread's token.  It is exact for every owner
+ * difference |k| < 2^21 when every block start's value is below 2^21 and
+ * every other offset's value is at least 2^42 + 2^21 away from 0 mod
+ * 2^64; checked here at every byte offset of every class, and the
+ * nearest offsets of each class are tried with the extreme owners and
+ * tokens (and the entry of a unit no slab uses, and one never written).
+ * Returns the number of violations. */
+static long owner_fold_errors(void)
+{
+	const uint64_t lim = (uint64_t)1 << HK_OWNER_SHIFT, gap = ((uint64_t)1 << 42) + lim;
+	const uint32_t ids[] = { 0, 1, 2, HK_TID_LIMIT / 2, HK_TID_LIMIT - 2 };
+	const uint64_t tokens[] = { (uint64_t)1 << HK_OWNER_SHIFT, (uint64_t)2 << HK_OWNER_SHIFT,
+				    (uint64_t)(HK_TID_LIMIT / 2) << HK_OWNER_SHIFT,
+				    (uint64_t)(HK_TID_LIMIT - 2) << HK_OWNER_SHIFT, HK_TOKEN_FRESH };
+	long bad = 0;
+	for (unsigned cls = 1; cls < HK_NCLS; cls++) {
+		uint64_t size = hk_class_size[cls], divc = UINT64_MAX / size + 1;
+		for (unsigned u = 0; u < hk_class_units[cls]; u++) {
+			uint64_t phase = ((uint64_t)u << HK_UNIT_SHIFT) * divc, nearest = 0, dist = UINT64_MAX;
+			for (uint64_t o = 0; o < HK_UNIT_SIZE; o++) {
+				uint64_t n = ((uint64_t)u << HK_UNIT_SHIFT) + o, x = o * divc + phase;
+				if (n % size == 0) {
+					bad += x >= lim;
+					continue;
+				}
+				uint64_t d = x < -x ? x : -x;      /* distance from 0 mod 2^64 */
+				bad += d < gap;
+				if (d < dist) {
+					dist = d;
+					nearest = o;
+				}
+			}
+			for (unsigned i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+				for (unsigned t = 0; t < sizeof(tokens) / sizeof(tokens[0]); t++) {
+					struct hk_unit e = { .phase = phase, .divc = divc, .owner = ids[i] };
+					hk_unit_set_key(&e);
+					int own = ((uint64_t)ids[i] << HK_OWNER_SHIFT) == tokens[t];
+					bad += hk_is_own_block_start(&e, (uintptr_t)nearest, tokens[t]);
+					bad += hk_is_own_block_start(&e, 0, tokens[t]) != (own && ((uint64_t)u << HK_UNIT_SHIFT) % size == 0);
+				}
+		}
+	}
+	struct hk_unit unused = { .phase = HK_PHASE_NONE }, never = { 0 };
+	for (unsigned i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		unused.owner = ids[i];
+		hk_unit_set_key(&unused);
+		for (unsigned t = 0; t < sizeof(tokens) / sizeof(tokens[0]); t++)
+			for (uint64_t o = 0; o < HK_UNIT_SIZE; o += 16)
+				bad += hk_is_own_block_start(&unused, (uintptr_t)o, tokens[t]) +
+				       hk_is_own_block_start(&never, (uintptr_t)o, tokens[t]);
+	}
+	return bad;
+}
+
 /* Run fn in a child; 1 when it aborted with one line containing `want`
  * and the pointer it named (want == NULL: it must exit 0). */
 static int aborts_with(void (*fn)(void), const char *want)
@@ -246,6 +301,8 @@ int main(void)
 		return 2;
 	CHECK("the block-start test agrees with n % size at every offset of every class",
 	      block_start_test_errors() == 0);
+	CHECK("free()'s test with the owner folded in is exact for every owner and token",
+	      owner_fold_errors() == 0);
 	CHECK("data that looks like a link is not a double free", aborts_with(link_like_data, NULL));
 	CHECK("double free, immediate", aborts_with(double_free_now, "double free"));
 	CHECK("double free after other frees", aborts_with(double_free_later, "double free"));
