@@ -1,17 +1,23 @@
 /* guard.h - hardening against heap misuse (issue 13 item 5), in the
- * default build, on the fast paths:
+ * default build:
  *
- * - The region map: one byte per 2 MiB of the address space below 2^47
- *   (64 MiB of .bss; only the pages that describe HAKMEM's own regions are
- *   ever written, so a few KiB are resident).  It says whether a 2 MiB
- *   region is a SuperSlab or holds a live large block's header, so free()
- *   never reads a header that is not ours: a stack pointer, another
- *   allocator's block or a wild pointer aborts with a message instead of
- *   faulting or being taken.  NULL lands there too (region 0 is nobody's).
- * - The block-start check: each unit entry of a SuperSlab carries the
- *   divisibility constants of its slab's block size (one multiply, see
- *   struct hk_unit), so an interior or misaligned pointer into a slab
- *   aborts.  A free unit fails the test too: no separate "class 0" branch.
+ * - The unit table: one 32-byte entry per 64 KiB of the address space
+ *   below 2^47 (64 GiB of address space mapped read-only, so it costs no
+ *   memory; only the pages holding SuperSlabs' entries are ever written).
+ *   free() reads the entry of any pointer without asking whether it is
+ *   ours, and one compare on it says "a block start of a slab this thread
+ *   owns" (struct hk_unit, superslab.h: the block-start test with the
+ *   owner test folded in, exact for every byte offset of every class and
+ *   every pair of thread ids, checked in harden_test).  Every pointer that
+ *   fails it (NULL, large blocks, other threads' blocks and every invalid
+ *   one) goes to free()'s slow path.
+ * - The region map: one byte per 2 MiB region below 2^47 (64 MiB of
+ *   .bss, a few pages resident), read by the slow paths before any
+ *   header: whether a region is a SuperSlab or holds a live or freed large
+ *   block's header.  So a stack pointer, another allocator's block or a
+ *   wild pointer aborts with a message instead of faulting or being taken,
+ *   and a large block freed twice is named a double free even after its
+ *   mapping is gone.
  * - Encoded links: a free block's first word holds next ^ key, where the
  *   key is random per process except its top byte, HK_LINK_TOP (guard.c).
  *   Decoding checks that the result is below 2^47 (a user pointer), so an
@@ -28,9 +34,7 @@
  *   looked like a link) the free goes on.  A block whose slab was freed
  *   since has a unit no slab uses, which the block-start test rejects.
  *
- * Costs, measured with harness ab (README.md, "Hardening, measured"):
- * random_mixed 8% and tiny_hot 16% slower than without these checks,
- * above issue 13's 2% budget; no check alone measured more than 2%. */
+ * Costs, measured with harness ab: README.md, "Hardening, measured". */
 #ifndef HAKMEM_GUARD_H
 #define HAKMEM_GUARD_H
 

@@ -309,30 +309,44 @@ static int stats_child(void)
 	return 0;
 }
 
-static int case_stats_stderr_closed(const char *self)
+/* Run `self arg` (this program again, so under the same LD_PRELOAD) with
+ * env set and, when as_limit is non-zero, an address-space limit; its
+ * stderr goes to out.  Returns its wait status. */
+static int exec_captured(const char *self, const char *arg, const char *env, rlim_t as_limit, char *out, size_t outlen)
 {
 	int fds[2];
+	out[0] = '\0';
 	if (pipe(fds) != 0)
-		return 1;
+		return -1;
 	pid_t pid = fork();
 	if (pid == 0) {
 		dup2(fds[1], 2);
 		close(fds[0]);
 		close(fds[1]);
-		setenv("HAKMEM_STATS", "1", 1);
-		execl(self, self, "stats_child", (char *)NULL);
+		if (env)
+			putenv((char *)env);
+		struct rlimit rl = { as_limit, as_limit };
+		if (as_limit && setrlimit(RLIMIT_AS, &rl) != 0)
+			_exit(126);
+		execl(self, self, arg, (char *)NULL);
 		_exit(127);
 	}
 	close(fds[1]);
-	char out[16384];
 	size_t len = 0;
 	ssize_t n;
-	while ((n = read(fds[0], out + len, sizeof(out) - 1 - len)) > 0)
+	while (len + 1 < outlen && (n = read(fds[0], out + len, outlen - 1 - len)) > 0)
 		len += (size_t)n;
 	out[len] = '\0';
 	close(fds[0]);
 	int status = 0;
 	waitpid(pid, &status, 0);
+	return status;
+}
+
+static int case_stats_stderr_closed(const char *self)
+{
+	char out[16384];
+	int status = exec_captured(self, "stats_child", "HAKMEM_STATS=1", 0, out, sizeof out);
 	CHECK("the child exited normally", WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	if (!strstr(out, "hakmem: statistics"))
 		fprintf(stderr, "  the child's stderr held: '%s'\n", out);
@@ -340,10 +354,27 @@ static int case_stats_stderr_closed(const char *self)
 	return 0;
 }
 
+/* ------------------------------------------- address-space limit (ulimit -v) */
+
+/* Under a 1 GiB address-space limit the unit table (64 GiB of address
+ * space, guard.c) cannot be mapped: HAKMEM stops at start with one line
+ * saying so, instead of running without it or faulting later. */
+static int case_address_space_limit(const char *self)
+{
+	char out[4096];
+	int status = exec_captured(self, "stats_child", NULL, (rlim_t)1 << 30, out, sizeof out);
+	if (!WIFSIGNALED(status) || !strstr(out, "cannot map the unit table"))
+		fprintf(stderr, "  child status %#x, said: '%s'\n", status, out);
+	CHECK("under ulimit -v 1 GiB HAKMEM aborts at start", WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+	CHECK("... with one line naming the unit table and the limit",
+	      strstr(out, "hakmem: cannot map the unit table") && strstr(out, "ulimit -v") && !strchr(strchr(out, '\n') + 1, '\n'));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
-		fprintf(stderr, "usage: limits_test large_double_free|map_limit|decay|mid_churn|trim|stats_stderr_closed\n");
+		fprintf(stderr, "usage: limits_test large_double_free|map_limit|decay|mid_churn|trim|stats_stderr_closed|address_space_limit\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "large_double_free"))
@@ -358,10 +389,12 @@ int main(int argc, char **argv)
 		case_trim();
 	else if (!strcmp(argv[1], "stats_stderr_closed"))
 		case_stats_stderr_closed("/proc/self/exe");
+	else if (!strcmp(argv[1], "address_space_limit"))
+		case_address_space_limit("/proc/self/exe");
 	else if (!strcmp(argv[1], "stats_child"))
 		return stats_child();
 	else {
-		fprintf(stderr, "limits_test: unknown case '%s' (large_double_free, map_limit, decay, mid_churn, trim, stats_stderr_closed)\n", argv[1]);
+		fprintf(stderr, "limits_test: unknown case '%s' (large_double_free, map_limit, decay, mid_churn, trim, stats_stderr_closed, address_space_limit)\n", argv[1]);
 		return 2;
 	}
 	return check_summary();
