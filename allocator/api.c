@@ -200,14 +200,15 @@ HK_INLINE void hk_free(void *p)
 {
 	uintptr_t a = (uintptr_t)p;
 	struct hk_unit *u = hk_unit_entry(a);
-	if (HK_UNLIKELY(!hk_is_own_block_start(u, a, hk_tc.token))) {
+	unsigned cls = u->cls;
+	if (HK_UNLIKELY(!hk_is_own_block_start(u, hk_bin_mul_divc(cls, a & (HK_UNIT_SIZE - 1)), hk_tc.token))) {
 		free_other(p);
 		return;
 	}
 #if HAKMEM_DEBUG
-	debug_check_free(p, u->cls);
+	debug_check_free(p, cls);
 #endif
-	hk_bin_push(u->cls, p);
+	hk_bin_push(cls, p);
 }
 
 HK_EXPORT void free(void *p)

@@ -45,7 +45,7 @@ static void map_unit_table(void)
 {
 	void *t = mmap(NULL, UNIT_TABLE_BYTES, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (t == MAP_FAILED) {
-		hk_message("cannot map the unit table, 64 GiB of address space (not memory): ", strerror(errno),
+		hk_message("cannot map the unit table, 32 GiB of address space (not memory): ", strerror(errno),
 			   " (an address-space limit? raise ulimit -v)");
 		abort();
 	}
@@ -62,7 +62,7 @@ void hk_guard_init(void)
 
 int hk_guard_open_units(const void *ss)
 {
-	uintptr_t first = (uintptr_t)hk_unit_base + ((uintptr_t)ss >> (HK_UNIT_SHIFT - 5));
+	uintptr_t first = (uintptr_t)hk_unit_entry((uintptr_t)ss);
 	uintptr_t page = first & ~(uintptr_t)(HK_PAGE - 1);
 	size_t len = HK_ALIGN_UP(first + HK_UNITS * sizeof(struct hk_unit), HK_PAGE) - page;
 	return mprotect((void *)page, len, PROT_READ | PROT_WRITE);

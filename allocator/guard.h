@@ -1,8 +1,8 @@
 /* guard.h - hardening against heap misuse (issue 13 item 5), in the
  * default build:
  *
- * - The unit table: one 32-byte entry per 64 KiB of the address space
- *   below 2^47 (64 GiB of address space mapped read-only, so it costs no
+ * - The unit table: one 16-byte entry per 64 KiB of the address space
+ *   below 2^47 (32 GiB of address space mapped read-only, so it costs no
  *   memory; only the pages holding SuperSlabs' entries are ever written).
  *   free() reads the entry of any pointer without asking whether it is
  *   ours, and one compare on it says "a block start of a slab this thread
@@ -60,8 +60,8 @@ extern struct hk_guard hk_guard __attribute__((visibility("hidden")));
  * resident. */
 extern uint8_t hk_region_map[HK_REGIONS] __attribute__((visibility("hidden")));
 
-/* The unit table: one 32-byte entry (struct hk_unit, superslab.h) per
- * 64 KiB of the address space below 2^47, 64 GiB of address space mapped
+/* The unit table: one 16-byte entry (struct hk_unit, superslab.h) per
+ * 64 KiB of the address space below 2^47, 32 GiB of address space mapped
  * read-only (zero pages: no memory) and made writable only where a
  * SuperSlab's entries are (hk_guard_open_units), so free() can read the
  * entry of any pointer below 2^47 without asking first whether it is
@@ -72,7 +72,7 @@ extern char *hk_unit_base __attribute__((visibility("hidden")));
 
 /* Draw the key and map the unit table (once, under the setup lock of
  * thread.c, before the first block is handed out).  Aborts with a message
- * if the table's address space cannot be had (ulimit -v below 64 GiB). */
+ * if the table's address space cannot be had (ulimit -v below 32 GiB). */
 void hk_guard_init(void);
 /* Make the unit-table entries of the SuperSlab at ss writable (before they
  * are first written); 0, or -1 if the kernel refused. */

@@ -2,9 +2,7 @@
  * initialisation: the very first malloc of a process reads them). */
 #include "sizeclass.h"
 
-/* Class c >= 9 is (128 << g) + (s + 1) * (32 << g) with g = (c-9)/4, s = (c-9)%4. */
-#define CS(c) ((c) == 0 ? 0u : (c) <= 8 ? 16u * (c) \
-	: (128u << (((c) - 9) >> 2)) + ((((c) - 9) & 3) + 1u) * (32u << (((c) - 9) >> 2)))
+#define CS(c) HK_CLASS_SIZE(c)
 #define CS4(c) CS(c), CS(c + 1), CS(c + 2), CS(c + 3)
 
 const uint32_t hk_class_size[HK_NCLS] = {
@@ -25,6 +23,13 @@ const uint8_t hk_class_lut[HK_TINY_MAX / 16 + 1] = {
 #define UN(c) ((c) == 0 ? 0 : CS(c) <= 8192 ? 1 : CS(c) > 262144u ? CS(c) / 65536u \
 	: (8u * CS(c) + 65535u) / 65536u > 16u ? 16 : (8u * CS(c) + 65535u) / 65536u)
 #define UN4(c) UN(c), UN(c + 1), UN(c + 2), UN(c + 3)
+
+#define DV(c) HK_CLASS_DIVC(c)
+#define DV4(c) DV(c), DV(c + 1), DV(c + 2), DV(c + 3)
+const uint64_t hk_class_divc[HK_NCLS] = {
+	DV4(0), DV4(4), DV4(8), DV4(12), DV4(16), DV4(20), DV4(24), DV4(28),
+	DV4(32), DV4(36), DV4(40), DV4(44), DV4(48), DV4(52), DV4(56), DV4(60),
+};
 
 _Static_assert(CS(HK_NCLS - 1) == HK_SMALL_MAX && CS(HK_NCLS - 1) / 65536u < HK_UNITS, "the last class fits a SuperSlab");
 

@@ -10,9 +10,19 @@
 
 #include "config.h"
 
+/* Class c >= 9 is (128 << g) + (s + 1) * (32 << g) with g = (c-9)/4, s = (c-9)%4. */
+#define HK_CLASS_SIZE(c) ((c) == 0 ? 0u : (c) <= 8 ? 16u * (c) \
+	: (128u << (((c) - 9) >> 2)) + ((((c) - 9) & 3) + 1u) * (32u << (((c) - 9) >> 2)))
+/* ceil(2^64 / size), 0 for class 0 (constant expressions: the thread
+ * cache's initialiser uses them too, thread.c) */
+#define HK_CLASS_DIVC(c) ((c) == 0 ? (uint64_t)0 : UINT64_MAX / HK_CLASS_SIZE(c) + 1)
+
 extern const uint32_t hk_class_size[HK_NCLS];
 extern const uint8_t hk_class_lut[HK_TINY_MAX / 16 + 1];   /* index (size+15)/16 */
 extern const uint8_t hk_class_units[HK_NCLS];              /* 64 KiB units per slab */
+/* ceil(2^64 / size) per class, 0 for class 0: the block-start test's
+ * multiplier (superslab.h, struct hk_unit). */
+extern const uint64_t hk_class_divc[HK_NCLS];
 
 /* Class of a request above HK_TINY_MAX; 0 when it is larger than every class. */
 HK_INLINE unsigned hk_class_of_big(size_t size)

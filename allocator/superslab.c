@@ -296,7 +296,7 @@ static void check_all(void)
 			int is_free = (ss->free_units >> i) & 1u;
 			const struct hk_unit *e = hk_ss_unit(ss, i);
 			HK_CHECK(is_free == (e->cls == 0), "unit class byte disagrees with the free-unit bits", (char *)ss + ((size_t)i << HK_UNIT_SHIFT));
-			HK_CHECK(e->key == e->phase + ((uint64_t)e->owner << HK_OWNER_SHIFT), "unit key disagrees with its phase and owner",
+			HK_CHECK(e->key == hk_unit_phase(e) + ((uint64_t)e->owner << HK_OWNER_SHIFT), "unit key disagrees with its phase and owner",
 				 (char *)ss + ((size_t)i << HK_UNIT_SHIFT));
 			if (!is_free) {
 				const struct hk_slab *s = &ss->slabs[e->slab];
@@ -361,7 +361,7 @@ static struct hk_ss *ss_map(void)
 		/* no slab yet, and never in the header unit; the entry may be
 		 * left from a SuperSlab unmapped here before (all units free) */
 		struct hk_unit *e = hk_ss_unit(ss, i);
-		*e = (struct hk_unit){ .phase = HK_PHASE_NONE };
+		*e = (struct hk_unit){ 0 };
 		hk_unit_set_key(e);
 	}
 	hk_guard_mark(ss, HK_REGION_SMALL);
@@ -503,13 +503,10 @@ struct hk_slab *hk_slab_new(unsigned cls)
 		if (!ss->dirty_units)
 			dirty_unlink(ss);
 	}
-	uint64_t divc = UINT64_MAX / hk_class_size[cls] + 1;   /* ceil(2^64 / size): guard.h */
 	for (unsigned i = (unsigned)u; i < (unsigned)u + n; i++) {
 		struct hk_unit *e = hk_ss_unit(ss, i);
 		e->slab = (uint8_t)u;
 		__atomic_store_n(&e->owner, 0, __ATOMIC_RELAXED);   /* no thread's id */
-		e->divc = divc;
-		e->phase = ((uint64_t)(i - (unsigned)u) << HK_UNIT_SHIFT) * divc;
 		e->cls = (uint8_t)cls;
 		hk_unit_set_key(e);
 	}
@@ -549,9 +546,7 @@ void hk_slab_release(struct hk_slab *s)
 	}
 	for (unsigned i = u; i < u + n; i++) {
 		struct hk_unit *e = hk_ss_unit(ss, i);
-		e->cls = 0;
-		e->divc = 0;   /* no block starts here any more (struct hk_unit) */
-		e->phase = HK_PHASE_NONE;
+		e->cls = 0;     /* no block starts here any more (struct hk_unit) */
 		hk_unit_set_key(e);
 	}
 	ss->free_units |= bits;

@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "guard.h"
+#include "sizeclass.h"
 
 enum hk_kind { HK_KIND_SMALL = 1, HK_KIND_LARGE = 2 };
 #define HK_MAGIC 0x484b4d53u   /* "HKMS" */
@@ -31,50 +32,75 @@ struct hk_prefix {
 /* One per 64 KiB unit of the address space (the unit table, guard.h):
  * what free() needs of the slab using the unit, if a SuperSlab's unit.
  * Entries of addresses that were never a SuperSlab's read as zero.
+ * 16 bytes, so the table is 32 GiB of address space (valgrind, which
+ * runs the cachegrind and tlb engines, maps at most 32 GiB at once).
  *
  * `owner` is the id of the thread that last refilled from the slab (a
  * copy of hk_slab.owner, written under the class lock, or taken over by
  * a thread adopting the unit, remote.c), read by free() without a lock: a
  * stale value only sends a block to the other of two correct paths.
  *
- * `phase` and `divc` are the block-start test: with n the offset of
- * address a in its slab and divc = ceil(2^64 / block size), n * divc mod
- * 2^64 is below 2^21 when a is a block start and between 2^43 and
- * 2^64 - 2^43 otherwise (Lemire, Kaser and Kurz, "Faster remainder by
- * direct computation"; both bounds are checked for every offset of every
- * class in harden_test), so the test is (a & 0xffff) * divc + phase <
- * 2^21 with phase = (offset of this unit in its slab) * divc.
+ * The block-start test: with n the offset of address a in its slab and
+ * divc = ceil(2^64 / block size) (hk_class_divc), n * divc mod 2^64 is
+ * below 2^21 when a is a block start and more than 2^42 + 2^21 away from
+ * 0 (mod 2^64) otherwise (Lemire, Kaser and Kurz, "Faster remainder by
+ * direct computation"; both bounds are checked for every byte offset of
+ * every class in harden_test), so the test is
+ * (a & 0xffff) * divc + phase < 2^21, with phase = (offset of this
+ * unit in its slab) * divc.
  *
  * `key` = phase + owner << 21 folds the owner test into the same compare:
  * free() subtracts the thread's token, tid << 21 (thread ids are below
  * 2^21), and the result is below 2^21 exactly when the address is a block
  * start and the thread is the owner.  An owner difference k (|k| < 2^21)
  * moves a block start's value to at least 2^21 (or wraps it past 2^64 -
- * 2^42), and a non-start's value stays more than 2^42 away from 0 on
- * either side, so no k brings it under 2^21.  A unit no slab uses has
- * divc = 0 and phase = 2^63, an entry never written is all zero, and no
- * token is 0 (a thread's first one is HK_TOKEN_FRESH, thread.c): all of
- * them fail, and free() sorts them out on its slow path. */
+ * 2^42), and a non-start's value stays more than 2^21 away from 0, so no
+ * k brings it under 2^21.  A unit no slab uses has class 0 (divc 0) and
+ * phase 2^63, an entry never written is all zero, and no token is 0 (a
+ * thread's first one is HK_TOKEN_FRESH, thread.c): all of them fail, and
+ * free() sorts them out on its slow path. */
 struct hk_unit {
 	uint64_t key;               /* phase + ((uint64_t)owner << HK_OWNER_SHIFT): free()'s one compare */
 	uint8_t cls;                /* size class of the slab using this unit, or 0 */
 	uint8_t slab;               /* index of that slab's first unit */
 	uint8_t pad[2];
 	uint32_t owner;
-	uint64_t phase;
-	uint64_t divc;
 };
 #define HK_PHASE_NONE ((uint64_t)1 << 63)   /* a unit no slab uses */
 #define HK_OWNER_SHIFT 21                    /* thread ids are below 2^21 */
 #define HK_TID_LIMIT ((uint32_t)1 << HK_OWNER_SHIFT)
 #define HK_TOKEN_FRESH ((uint64_t)(HK_TID_LIMIT - 1) << HK_OWNER_SHIFT)   /* no thread's id */
-_Static_assert(sizeof(struct hk_unit) == 32, "unit entries are 32 bytes: free() indexes them with a shift");
+#define HK_UNIT_ENTRY_SHIFT 4
+_Static_assert(sizeof(struct hk_unit) == 1 << HK_UNIT_ENTRY_SHIFT, "unit entries are 16 bytes: free() indexes them with a shift");
 
-/* Recompute u's key after its phase or owner changed. */
+/* The unit-table entry of address a (any address below 2^47; guard.h):
+ * one shift, one mask, one add. */
+HK_INLINE struct hk_unit *hk_unit_entry(uintptr_t a)
+{
+	return (struct hk_unit *)(hk_unit_base + ((a >> (HK_UNIT_SHIFT - HK_UNIT_ENTRY_SHIFT)) &
+						  ~(uintptr_t)((1 << HK_UNIT_ENTRY_SHIFT) - 1)));
+}
+
+/* The phase of the unit_in_slab-th unit of a slab of class cls. */
+HK_INLINE uint64_t hk_phase_of(unsigned cls, unsigned unit_in_slab)
+{
+	return ((uint64_t)unit_in_slab << HK_UNIT_SHIFT) * hk_class_divc[cls];
+}
+
+/* The phase of table entry u, or HK_PHASE_NONE for a unit no slab uses. */
+HK_INLINE uint64_t hk_unit_phase(const struct hk_unit *u)
+{
+	if (!u->cls)
+		return HK_PHASE_NONE;
+	unsigned index = (unsigned)((uintptr_t)((const char *)u - hk_unit_base) >> HK_UNIT_ENTRY_SHIFT) & (HK_UNITS - 1);
+	return hk_phase_of(u->cls, index - u->slab);
+}
+
+/* Recompute u's key after its class, slab or owner changed. */
 HK_INLINE void hk_unit_set_key(struct hk_unit *u)
 {
 	uint64_t owner = __atomic_load_n(&u->owner, __ATOMIC_RELAXED);
-	__atomic_store_n(&u->key, u->phase + (owner << HK_OWNER_SHIFT), __ATOMIC_RELAXED);
+	__atomic_store_n(&u->key, hk_unit_phase(u) + (owner << HK_OWNER_SHIFT), __ATOMIC_RELAXED);
 }
 
 struct hk_slab {
@@ -141,13 +167,6 @@ HK_INLINE struct hk_prefix *hk_prefix_of(const void *p)
 	return (struct hk_prefix *)(((uintptr_t)p - 1) & ~(uintptr_t)HK_SS_MASK);
 }
 
-/* The unit-table entry of address a (any address below 2^47; guard.h):
- * one shift, one mask, one add. */
-HK_INLINE struct hk_unit *hk_unit_entry(uintptr_t a)
-{
-	return (struct hk_unit *)(hk_unit_base + ((a >> (HK_UNIT_SHIFT - 5)) & ~(uintptr_t)31));
-}
-
 /* Unit i of SuperSlab ss. */
 HK_INLINE struct hk_unit *hk_ss_unit(const struct hk_ss *ss, unsigned i)
 {
@@ -158,15 +177,17 @@ HK_INLINE struct hk_unit *hk_ss_unit(const struct hk_ss *ss, unsigned i)
  * described at struct hk_unit, without the owner. */
 HK_INLINE int hk_is_block_start(const struct hk_unit *u, uintptr_t a)
 {
-	return (uint64_t)(a & (HK_UNIT_SIZE - 1)) * u->divc + u->phase < ((uint64_t)1 << HK_OWNER_SHIFT);
+	return (uint64_t)(a & (HK_UNIT_SIZE - 1)) * hk_class_divc[u->cls] + hk_unit_phase(u) < ((uint64_t)1 << HK_OWNER_SHIFT);
 }
 
-/* The same test with the owner folded in: is a a block start of a slab
- * whose owner's token is token? (free()'s fast path) */
-HK_INLINE int hk_is_own_block_start(const struct hk_unit *u, uintptr_t a, uint64_t token)
+/* The same test with the owner folded in, given the product of a's
+ * offset in its unit, (a & 0xffff), and its class's multiplier: is a a
+ * block start of a slab whose owner's token is token?  (free()'s fast
+ * path) */
+HK_INLINE int hk_is_own_block_start(const struct hk_unit *u, uint64_t offset_times_divc, uint64_t token)
 {
-	/* a plain read (one aligned word: never torn), so it folds into the add */
-	return (uint64_t)(a & (HK_UNIT_SIZE - 1)) * u->divc + u->key - token < ((uint64_t)1 << HK_OWNER_SHIFT);
+	/* a plain read (aligned: never torn), so it folds into the add */
+	return offset_times_divc + u->key - token < ((uint64_t)1 << HK_OWNER_SHIFT);
 }
 
 HK_INLINE struct hk_slab *hk_slab_of(const void *p)

@@ -17,6 +17,7 @@
 
 #include "check.h"
 #include "child.h"
+#include "front.h"
 #include "sizeclass.h"
 #include "superslab.h"
 
@@ -192,37 +193,16 @@ static void link_like_data(void)
 
 /* ------------------------------------------------ the block-start test */
 
-/* hk_is_block_start against n % size for every byte offset of a slab of
- * every class, set up as hk_slab_new sets the unit entries; returns the
- * number of disagreements. */
+/* The block-start test (struct hk_unit, superslab.h), at every byte
+ * offset of a slab of every class: the value o * divc + phase is below
+ * 2^21 exactly at block starts (n % size == 0), and every other offset's
+ * value is more than 2^42 + 2^21 away from 0 mod 2^64, the margin that
+ * makes the folded owner test exact for every owner difference below
+ * 2^21.  free()'s test itself, hk_is_own_block_start, is then tried at
+ * each unit's first block start and at its nearest non-start with the
+ * extreme owners and tokens, and on the entry of a unit no slab uses and
+ * one never written.  Returns the number of violations. */
 static long block_start_test_errors(void)
-{
-	long bad = 0;
-	for (unsigned cls = 1; cls < HK_NCLS; cls++) {
-		uint64_t size = hk_class_size[cls], divc = UINT64_MAX / size + 1;
-		for (unsigned u = 0; u < hk_class_units[cls]; u++) {
-			struct hk_unit e = { .phase = ((uint64_t)u << HK_UNIT_SHIFT) * divc, .divc = divc };
-			for (uint64_t o = 0; o < HK_UNIT_SIZE; o++) {
-				uint64_t n = ((uint64_t)u << HK_UNIT_SHIFT) + o;
-				bad += hk_is_block_start(&e, (uintptr_t)o) != (n % size == 0);
-			}
-		}
-	}
-	struct hk_unit unused = { .phase = HK_PHASE_NONE };
-	for (uint64_t o = 0; o < HK_UNIT_SIZE; o++)
-		bad += hk_is_block_start(&unused, (uintptr_t)o);
-	return bad;
-}
-
-/* free()'s one compare folds the owner in (struct hk_unit): key = phase +
- * owner << 21, minus the thread's token.  It is exact for every owner
- * difference |k| < 2^21 when every block start's value is below 2^21 and
- * every other offset's value is at least 2^42 + 2^21 away from 0 mod
- * 2^64; checked here at every byte offset of every class, and the
- * nearest offsets of each class are tried with the extreme owners and
- * tokens (and the entry of a unit no slab uses, and one never written).
- * Returns the number of violations. */
-static long owner_fold_errors(void)
 {
 	const uint64_t lim = (uint64_t)1 << HK_OWNER_SHIFT, gap = ((uint64_t)1 << 42) + lim;
 	const uint32_t ids[] = { 0, 1, 2, HK_TID_LIMIT / 2, HK_TID_LIMIT - 2 };
@@ -231,13 +211,16 @@ static long owner_fold_errors(void)
 				    (uint64_t)(HK_TID_LIMIT - 2) << HK_OWNER_SHIFT, HK_TOKEN_FRESH };
 	long bad = 0;
 	for (unsigned cls = 1; cls < HK_NCLS; cls++) {
-		uint64_t size = hk_class_size[cls], divc = UINT64_MAX / size + 1;
+		uint64_t size = hk_class_size[cls], divc = hk_class_divc[cls];
+		bad += divc != UINT64_MAX / size + 1;
 		for (unsigned u = 0; u < hk_class_units[cls]; u++) {
-			uint64_t phase = ((uint64_t)u << HK_UNIT_SHIFT) * divc, nearest = 0, dist = UINT64_MAX;
+			uint64_t phase = hk_phase_of(cls, u), nearest = 0, dist = UINT64_MAX, first = UINT64_MAX;
 			for (uint64_t o = 0; o < HK_UNIT_SIZE; o++) {
 				uint64_t n = ((uint64_t)u << HK_UNIT_SHIFT) + o, x = o * divc + phase;
 				if (n % size == 0) {
 					bad += x >= lim;
+					if (first == UINT64_MAX)
+						first = o;
 					continue;
 				}
 				uint64_t d = x < -x ? x : -x;      /* distance from 0 mod 2^64 */
@@ -249,22 +232,41 @@ static long owner_fold_errors(void)
 			}
 			for (unsigned i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
 				for (unsigned t = 0; t < sizeof(tokens) / sizeof(tokens[0]); t++) {
-					struct hk_unit e = { .phase = phase, .divc = divc, .owner = ids[i] };
-					hk_unit_set_key(&e);
+					struct hk_unit e = { .key = phase + ((uint64_t)ids[i] << HK_OWNER_SHIFT), .cls = (uint8_t)cls };
 					int own = ((uint64_t)ids[i] << HK_OWNER_SHIFT) == tokens[t];
-					bad += hk_is_own_block_start(&e, (uintptr_t)nearest, tokens[t]);
-					bad += hk_is_own_block_start(&e, 0, tokens[t]) != (own && ((uint64_t)u << HK_UNIT_SHIFT) % size == 0);
+					bad += hk_is_own_block_start(&e, nearest * divc, tokens[t]);
+					if (first != UINT64_MAX)
+						bad += hk_is_own_block_start(&e, first * divc, tokens[t]) != own;
 				}
 		}
 	}
-	struct hk_unit unused = { .phase = HK_PHASE_NONE }, never = { 0 };
 	for (unsigned i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
-		unused.owner = ids[i];
-		hk_unit_set_key(&unused);
+		struct hk_unit unused = { .key = HK_PHASE_NONE + ((uint64_t)ids[i] << HK_OWNER_SHIFT) }, never = { 0 };
 		for (unsigned t = 0; t < sizeof(tokens) / sizeof(tokens[0]); t++)
-			for (uint64_t o = 0; o < HK_UNIT_SIZE; o += 16)
-				bad += hk_is_own_block_start(&unused, (uintptr_t)o, tokens[t]) +
-				       hk_is_own_block_start(&never, (uintptr_t)o, tokens[t]);
+			for (uint64_t o = 0; o < HK_UNIT_SIZE; o++)
+				bad += hk_is_own_block_start(&unused, 0, tokens[t]) +
+				       hk_is_own_block_start(&never, 0, tokens[t]);
+	}
+	return bad;
+}
+
+/* The entries HAKMEM writes agree with the test: every block handed out
+ * of each class is a block start of a slab this thread owns, and the byte
+ * after its start is not a block start. */
+static long live_entries_errors(void)
+{
+	long bad = 0;
+	for (unsigned cls = 1; cls < HK_NCLS; cls++) {
+		size_t size = hk_class_size[cls];
+		if (size > HK_MID_MIN)
+			break;
+		for (int k = 0; k < 3; k++) {
+			char *p = malloc(size);
+			const struct hk_unit *u = hk_unit_entry((uintptr_t)p);
+			bad += !hk_is_block_start(u, (uintptr_t)p) || hk_is_block_start(u, (uintptr_t)p + 1);
+			bad += u->cls != cls || !hk_is_own_block_start(u, ((uintptr_t)p & (HK_UNIT_SIZE - 1)) * hk_tc.bins[cls].divc, hk_tc.token);
+			free(p);
+		}
 	}
 	return bad;
 }
@@ -299,10 +301,10 @@ int main(void)
 	named = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (named == MAP_FAILED)
 		return 2;
-	CHECK("the block-start test agrees with n % size at every offset of every class",
+	CHECK("the block-start test agrees with n % size at every offset of every class, and folding the owner in "
+	      "keeps it exact for every owner and token",
 	      block_start_test_errors() == 0);
-	CHECK("free()'s test with the owner folded in is exact for every owner and token",
-	      owner_fold_errors() == 0);
+	CHECK("the unit entries of live slabs pass the test at block starts only", live_entries_errors() == 0);
 	CHECK("data that looks like a link is not a double free", aborts_with(link_like_data, NULL));
 	CHECK("double free, immediate", aborts_with(double_free_now, "double free"));
 	CHECK("double free after other frees", aborts_with(double_free_later, "double free"));

@@ -356,7 +356,7 @@ static int case_stats_stderr_closed(const char *self)
 
 /* ------------------------------------------- address-space limit (ulimit -v) */
 
-/* Under a 1 GiB address-space limit the unit table (64 GiB of address
+/* Under a 1 GiB address-space limit the unit table (32 GiB of address
  * space, guard.c) cannot be mapped: HAKMEM stops at start with one line
  * saying so, instead of running without it or faulting later. */
 static int case_address_space_limit(const char *self)
