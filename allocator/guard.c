@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
-#include <sys/mman.h>
 #include <sys/random.h>
 
 #include "central.h"
 #include "fmt.h"
+#include "os.h"
 #include "superslab.h"
 #include "remote.h"
 #include "thread.h"
@@ -38,19 +38,17 @@ static uint64_t draw_key(void)
 	return (k & ~((uint64_t)0xFF << 56)) | ((uint64_t)HK_LINK_TOP << 56);
 }
 
-/* Read-only and never dumped: only the entries of SuperSlabs are made
- * writable, a page at a time (a page holds the entries of 4 SuperSlabs);
- * no huge pages, or a few written entries would keep 2 MiB resident. */
+/* Only the entries of SuperSlabs are made writable, a page at a time (a
+ * page holds the entries of 8 SuperSlabs); no huge pages, or a few
+ * written entries would keep 2 MiB resident (os.c). */
 static void map_unit_table(void)
 {
-	void *t = mmap(NULL, UNIT_TABLE_BYTES, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (t == MAP_FAILED) {
+	void *t = hk_os_reserve_readonly(UNIT_TABLE_BYTES);
+	if (!t) {
 		hk_message("cannot map the unit table, 32 GiB of address space (not memory): ", strerror(errno),
 			   " (an address-space limit? raise ulimit -v)");
 		abort();
 	}
-	madvise(t, UNIT_TABLE_BYTES, MADV_DONTDUMP);
-	madvise(t, UNIT_TABLE_BYTES, MADV_NOHUGEPAGE);
 	__atomic_store_n(&hk_unit_base, (char *)t, __ATOMIC_RELEASE);
 }
 
@@ -65,7 +63,7 @@ int hk_guard_open_units(const void *ss)
 	uintptr_t first = (uintptr_t)hk_unit_entry((uintptr_t)ss);
 	uintptr_t page = first & ~(uintptr_t)(HK_PAGE - 1);
 	size_t len = HK_ALIGN_UP(first + HK_UNITS * sizeof(struct hk_unit), HK_PAGE) - page;
-	return mprotect((void *)page, len, PROT_READ | PROT_WRITE);
+	return hk_os_make_writable((void *)page, len);
 }
 
 void hk_guard_mark(const void *region, unsigned kind)

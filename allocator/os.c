@@ -105,6 +105,27 @@ static void *os_mmap(size_t len)
 	return p;
 }
 
+void *hk_os_reserve_readonly(size_t len)
+{
+	COUNT(mmap, 1);
+	void *p = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED) {
+		COUNT(mmap_failures, 1);
+		return NULL;
+	}
+	COUNT(bytes_reserved, len);
+	COUNT(madvise, 2);
+	madvise(p, len, MADV_DONTDUMP);       /* best effort: neither changes what is read */
+	madvise(p, len, MADV_NOHUGEPAGE);
+	return p;
+}
+
+int hk_os_make_writable(void *p, size_t len)
+{
+	COUNT(mprotect, 1);
+	return mprotect(p, len, PROT_READ | PROT_WRITE);
+}
+
 static int os_madvise(void *p, size_t len, int advice)
 {
 	COUNT(madvise, 1);

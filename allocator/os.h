@@ -22,8 +22,8 @@
  * address range stays reserved (bytes_unmap_failed); a failed mmap makes
  * the allocation fail with ENOMEM; a failed madvise leaves the pages
  * resident. */
-#define HK_OS_COUNTS(X) X(mmap) X(munmap) X(madvise) X(mremap) X(bytes_mapped) X(bytes_unmapped) \
-	X(mmap_failures) X(munmap_failures) X(madvise_failures) X(bytes_unmap_failed)
+#define HK_OS_COUNTS(X) X(mmap) X(munmap) X(madvise) X(mremap) X(mprotect) X(bytes_mapped) X(bytes_unmapped) \
+	X(bytes_reserved) X(mmap_failures) X(munmap_failures) X(madvise_failures) X(bytes_unmap_failed)
 struct hk_os_counts { HK_OS_COUNTS(HK_COUNT_FIELD) };
 extern struct hk_os_counts hk_os_counts;
 
@@ -61,6 +61,14 @@ uint64_t hk_os_ms_since_start(void);
  * `align` (a power of two, >= HK_PAGE), at `align_off` past an aligned
  * address (align_off < align; used to place huge-aligned blocks). */
 void *hk_os_map_aligned(size_t len, size_t align, size_t align_off);
+/* Address space without memory: a read-only private mapping of len
+ * bytes (its pages read as zero, and cost nothing until made writable),
+ * left out of core dumps and huge pages (the unit table, guard.c).  Its
+ * bytes count as bytes_reserved, not bytes_mapped.  NULL on failure, with
+ * errno set. */
+void *hk_os_reserve_readonly(size_t len);
+/* Make [p, p + len) of such a mapping writable; 0, or -1. */
+int hk_os_make_writable(void *p, size_t len);
 /* Unmap; when munmap fails, give the pages back with MADV_DONTNEED instead
  * (counted).  0: unmapped; 1: only the pages were given back; -1: neither. */
 int hk_os_unmap(void *p, size_t len);
