@@ -200,8 +200,8 @@ HK_INLINE void hk_free(void *p)
 {
 	uintptr_t a = (uintptr_t)p;
 	struct hk_unit *u = hk_unit_entry(a);
-	unsigned cls = u->cls;
-	if (HK_UNLIKELY(!hk_is_own_block_start(u, hk_bin_mul_divc(cls, a & (HK_UNIT_SIZE - 1)), hk_tc.token))) {
+	uintptr_t cls = u->cls;     /* one zero-extension for both uses */
+	if (HK_UNLIKELY(!hk_is_own_block_start(u, (a & (HK_UNIT_SIZE - 1)) * hk_tc.divc[cls], hk_tc.token))) {
 		free_other(p);
 		return;
 	}

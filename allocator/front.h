@@ -27,11 +27,8 @@
 struct hk_bin {
 	void *head;                 /* offset 0 and 8: the asm below relies on them */
 	int64_t room;               /* blocks the bin may still take: limit - length */
-	uint64_t divc;              /* the class's block-start multiplier, hk_class_divc[cls]: free()
-	                             * reads it here, beside the bin it then pushes to (superslab.h) */
-	uint64_t pad;
 };
-_Static_assert(offsetof(struct hk_bin, room) == 8 && sizeof(struct hk_bin) == 32, "bin layout used by the asm fast paths");
+_Static_assert(offsetof(struct hk_bin, room) == 8 && sizeof(struct hk_bin) == 16, "bin layout used by the asm fast paths");
 
 enum { HK_T_FRESH = 0, HK_T_ACTIVE = 1, HK_T_EXITING = 2 };
 
@@ -40,6 +37,8 @@ struct hk_counted;
 struct hk_tcache {
 	struct hk_bin bins[HK_NCLS];
 	uint64_t token;                  /* tid << HK_OWNER_SHIFT; HK_TOKEN_FRESH before thread_init (superslab.h) */
+	uint64_t divc[HK_NCLS];          /* hk_class_divc, a copy free() reads with the token's
+	                                  * addressing (no table base to load) */
 	struct hk_counted *counted;      /* statistics mode: the real cache and counts */
 	struct hk_tcache *next, *prev;   /* live threads (statistics, fork) */
 	uint32_t state;
@@ -49,20 +48,6 @@ struct hk_tcache {
 };
 
 extern __thread struct hk_tcache hk_tc __attribute__((tls_model("initial-exec")));
-
-/* n times the multiplier of bin cls (x86-64: the multiply reads it
- * through the bin's address, in %rax as the push below wants it, so the
- * compiler computes that address once for both). */
-HK_INLINE uint64_t hk_bin_mul_divc(unsigned cls, uint64_t n)
-{
-	struct hk_bin *b = &hk_tc.bins[cls];
-#if defined(__x86_64__)
-	__asm__("imulq 16(%1), %0" : "+r"(n) : "a"(b), "m"(b->divc) : "cc");
-	return n;
-#else
-	return n * b->divc;
-#endif
-}
 
 /* Slow paths (thread.c). */
 void *hk_bin_refill(unsigned cls);      /* returns a block of class cls, or NULL with ENOMEM */

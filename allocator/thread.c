@@ -36,12 +36,11 @@
 /* Initialised TLS, so a thread's token is never 0 (which the entry of
  * an address HAKMEM never used would match, superslab.h), even before
  * its first slow path. */
-#define BIN(c) [c] = { .divc = HK_CLASS_DIVC(c) }
-#define BIN4(c) BIN(c), BIN(c + 1), BIN(c + 2), BIN(c + 3)
+#define DV4(c) HK_CLASS_DIVC(c), HK_CLASS_DIVC(c + 1), HK_CLASS_DIVC(c + 2), HK_CLASS_DIVC(c + 3)
 __thread struct hk_tcache hk_tc __attribute__((tls_model("initial-exec"))) = {
-	.bins = { BIN4(0), BIN4(4), BIN4(8), BIN4(12), BIN4(16), BIN4(20), BIN4(24), BIN4(28),
-		  BIN4(32), BIN4(36), BIN4(40), BIN4(44), BIN4(48), BIN4(52), BIN4(56), BIN4(60) },
 	.token = HK_TOKEN_FRESH,
+	.divc = { DV4(0), DV4(4), DV4(8), DV4(12), DV4(16), DV4(20), DV4(24), DV4(28),
+		  DV4(32), DV4(36), DV4(40), DV4(44), DV4(48), DV4(52), DV4(56), DV4(60) },
 };
 _Static_assert(HK_NCLS == 64, "the initialiser above lists 64 bins");
 

@@ -264,7 +264,7 @@ static long live_entries_errors(void)
 			char *p = malloc(size);
 			const struct hk_unit *u = hk_unit_entry((uintptr_t)p);
 			bad += !hk_is_block_start(u, (uintptr_t)p) || hk_is_block_start(u, (uintptr_t)p + 1);
-			bad += u->cls != cls || !hk_is_own_block_start(u, ((uintptr_t)p & (HK_UNIT_SIZE - 1)) * hk_tc.bins[cls].divc, hk_tc.token);
+			bad += u->cls != cls || !hk_is_own_block_start(u, ((uintptr_t)p & (HK_UNIT_SIZE - 1)) * hk_tc.divc[cls], hk_tc.token);
 			free(p);
 		}
 	}
