@@ -96,11 +96,17 @@ HK_INLINE uint64_t hk_unit_phase(const struct hk_unit *u)
 	return hk_phase_of(u->cls, index - u->slab);
 }
 
-/* Recompute u's key after its class, slab or owner changed. */
+/* Recompute u's key after its class, slab or owner changed.  The owner
+ * may change under us (set_owner holds the class lock, an adopting thread
+ * no lock, remote.c): whoever changes it last also stores last, because a
+ * writer that sees the owner moved after its store stores again. */
 HK_INLINE void hk_unit_set_key(struct hk_unit *u)
 {
-	uint64_t owner = __atomic_load_n(&u->owner, __ATOMIC_RELAXED);
-	__atomic_store_n(&u->key, hk_unit_phase(u) + (owner << HK_OWNER_SHIFT), __ATOMIC_RELAXED);
+	uint32_t owner;
+	do {
+		owner = __atomic_load_n(&u->owner, __ATOMIC_ACQUIRE);
+		__atomic_store_n(&u->key, hk_unit_phase(u) + ((uint64_t)owner << HK_OWNER_SHIFT), __ATOMIC_SEQ_CST);
+	} while (__atomic_load_n(&u->owner, __ATOMIC_SEQ_CST) != owner);
 }
 
 struct hk_slab {
