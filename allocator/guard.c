@@ -79,10 +79,28 @@ void hk_link_corrupt(const void *b)
 		 "was overwritten (a heap overflow or a write after free)");
 }
 
+/* Is link (p's first word decoded, below 2^47) what a free block of class
+ * cls holds: the end of a list, or the start of another block of cls?  A
+ * live block's first word is 0 until the program writes it (malloc clears
+ * it), and no program writes such a value without reading it from a freed
+ * block (the key is secret): so this is a free block, in a list this
+ * thread cannot walk (another thread's cache). */
+static int link_of_class(unsigned cls, uintptr_t link)
+{
+	if (link == 0)
+		return 1;
+	if (hk_region_of(link) != HK_REGION_SMALL)
+		return 0;
+	const struct hk_unit *u = hk_unit_entry(link);
+	return u->cls == cls && hk_is_block_start(u, link);
+}
+
 void hk_check_not_free(unsigned cls, void *p)
 {
 	if (hk_bin_has(cls, p) || hk_remote_batch_has(cls, p) || hk_central_slab_has(cls, p))
 		hk_fatal("free(): double free of", p, "(block is already free)");
+	if (link_of_class(cls, *(const uintptr_t *)p ^ hk_guard.key))
+		hk_fatal("free(): double free of", p, "(block is already free, in another thread's cache)");
 }
 
 HK_NOINLINE void hk_free_suspect(unsigned cls, void *p)

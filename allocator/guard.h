@@ -116,7 +116,9 @@ HK_INLINE int hk_maybe_free(const void *p)
 }
 
 /* Aborts if p (whose first word decodes to a link) is in the thread's
- * cache or remote batch or on its slab's lists. */
+ * cache or remote batch or on its slab's lists, or if that link is one
+ * only a free block of class cls holds (NULL or another block of cls:
+ * then p is in a list this thread cannot walk, another thread's cache). */
 void hk_check_not_free(unsigned cls, void *p);
 /* free()'s path for such a block of the thread's own: the check above,
  * then the push into the thread cache. */

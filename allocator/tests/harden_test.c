@@ -85,6 +85,28 @@ static void double_free_other_thread_block(void)
 	free(p);
 }
 
+/* the owner freed its block (it sits in the owner's cache, which no other
+ * thread can walk), then another thread frees it again */
+static void *alloc_free_and_wait(void *arg)
+{
+	(void)arg;
+	void *p = malloc(48);
+	free(p);
+	from_thread = p;
+	while (!thread_may_exit)
+		usleep(1000);
+	return NULL;
+}
+
+static void double_free_in_owner_cache(void)
+{
+	pthread_t t;
+	pthread_create(&t, NULL, alloc_free_and_wait, NULL);
+	while (!from_thread)
+		usleep(1000);
+	free(name(from_thread));
+}
+
 static void double_free_mid(void)
 {
 	char *volatile p = name(malloc(1 << 20));
@@ -310,6 +332,8 @@ int main(void)
 	CHECK("double free after other frees", aborts_with(double_free_later, "double free"));
 	CHECK("double free after the block went back to its slab", aborts_with(double_free_after_flush, "double free"));
 	CHECK("double free of another thread's block", aborts_with(double_free_other_thread_block, "double free"));
+	CHECK("double free by another thread of a block in its owner's cache",
+	      aborts_with(double_free_in_owner_cache, "double free"));
 	CHECK("double free of a mid-size block", aborts_with(double_free_mid, "double free"));
 	CHECK("double free of a cached large block", aborts_with(double_free_large_cached, "double free"));
 	CHECK("double free of a large block already unmapped", aborts_with(double_free_large_unmapped, "double free"));
