@@ -187,7 +187,9 @@ HK_NOINLINE static void free_other(void *p)
 		hk_free_remote(cls, p);
 		return;
 	}
-	hk_bin_push(cls, p);     /* the key was stale a moment ago */
+	/* ours after all: a fresh thread's (id 0) free of a block of a slab
+	 * nobody owns yet, or a key being rewritten (hk_unit_set_key) */
+	hk_bin_push(cls, p);
 }
 
 /* The fast path: one test on the pointer's unit-table entry says "a
