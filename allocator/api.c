@@ -164,6 +164,20 @@ HK_COLD __attribute__((noreturn)) static void bad_pointer(const char *what, cons
 HK_NOINLINE static void free_other(void *p)
 {
 	uintptr_t a = (uintptr_t)p;
+	struct hk_unit *u = hk_unit_entry(a);
+	unsigned cls = u->cls;
+	/* a class byte is only ever set for a unit of a slab in use, so the
+	 * region map has nothing to add: the commonest case here, another
+	 * thread's block, takes the key test with the owner's own token */
+	uint32_t owner = __atomic_load_n(&u->owner, __ATOMIC_RELAXED);
+	if (cls && owner != hk_tc.tid &&
+	    hk_is_own_block_start(u, (a & (HK_UNIT_SIZE - 1)) * hk_class_divc[cls], (uint64_t)owner << HK_OWNER_SHIFT)) {
+#if HAKMEM_DEBUG
+		debug_check_free(p, cls);
+#endif
+		hk_free_remote(cls, p);
+		return;
+	}
 	if (!p)
 		return;
 	if (hk_region_of(a) != HK_REGION_SMALL) {
@@ -175,10 +189,8 @@ HK_NOINLINE static void free_other(void *p)
 		hk_decay_kick();
 		return;
 	}
-	struct hk_unit *u = hk_unit_entry(a);
 	if (!hk_is_block_start(u, a))
 		bad_pointer("free(): invalid pointer", "free(): double free or invalid pointer", p);
-	unsigned cls = u->cls;
 #if HAKMEM_DEBUG
 	debug_check_free(p, cls);
 #endif
