@@ -24,12 +24,7 @@ const uint8_t hk_class_lut[HK_TINY_MAX / 16 + 1] = {
 	: (8u * CS(c) + 65535u) / 65536u > 16u ? 16 : (8u * CS(c) + 65535u) / 65536u)
 #define UN4(c) UN(c), UN(c + 1), UN(c + 2), UN(c + 3)
 
-#define DV(c) HK_CLASS_DIVC(c)
-#define DV4(c) DV(c), DV(c + 1), DV(c + 2), DV(c + 3)
-const uint64_t hk_class_divc[HK_NCLS] = {
-	DV4(0), DV4(4), DV4(8), DV4(12), DV4(16), DV4(20), DV4(24), DV4(28),
-	DV4(32), DV4(36), DV4(40), DV4(44), DV4(48), DV4(52), DV4(56), DV4(60),
-};
+const uint64_t hk_class_divc[HK_NCLS] = HK_CLASS_DIVC_ALL;
 
 _Static_assert(CS(HK_NCLS - 1) == HK_SMALL_MAX && CS(HK_NCLS - 1) / 65536u < HK_UNITS, "the last class fits a SuperSlab");
 

@@ -16,6 +16,14 @@
 /* ceil(2^64 / size), 0 for class 0 (constant expressions: the thread
  * cache's initialiser uses them too, thread.c) */
 #define HK_CLASS_DIVC(c) ((c) == 0 ? (uint64_t)0 : UINT64_MAX / HK_CLASS_SIZE(c) + 1)
+#define HK_CLASS_DIVC4(c) HK_CLASS_DIVC(c), HK_CLASS_DIVC(c + 1), HK_CLASS_DIVC(c + 2), HK_CLASS_DIVC(c + 3)
+/* The initialiser of a table of every class's multiplier. */
+#define HK_CLASS_DIVC_ALL { \
+	HK_CLASS_DIVC4(0), HK_CLASS_DIVC4(4), HK_CLASS_DIVC4(8), HK_CLASS_DIVC4(12), \
+	HK_CLASS_DIVC4(16), HK_CLASS_DIVC4(20), HK_CLASS_DIVC4(24), HK_CLASS_DIVC4(28), \
+	HK_CLASS_DIVC4(32), HK_CLASS_DIVC4(36), HK_CLASS_DIVC4(40), HK_CLASS_DIVC4(44), \
+	HK_CLASS_DIVC4(48), HK_CLASS_DIVC4(52), HK_CLASS_DIVC4(56), HK_CLASS_DIVC4(60) }
+_Static_assert(HK_NCLS == 64, "HK_CLASS_DIVC_ALL lists 64 classes");
 
 extern const uint32_t hk_class_size[HK_NCLS];
 extern const uint8_t hk_class_lut[HK_TINY_MAX / 16 + 1];   /* index (size+15)/16 */

@@ -4,8 +4,8 @@
  * A SuperSlab is 32 units of 64 KiB.  Unit 0 holds this header; a slab is
  * a run of 1..16 units given to one size class (28 for the mid-size
  * classes).  What free() needs of a unit is its entry in the unit table
- * (guard.h): one 32-byte entry per 64 KiB of the whole address space, at
- * hk_unit_base + (p >> 16) * 32, readable for any pointer, so free()
+ * (guard.h): one 16-byte entry per 64 KiB of the whole address space, at
+ * hk_unit_base + (p >> 16) * 16, readable for any pointer, so free()
  * reads it before it knows whether the pointer is ours.  The header of a
  * small block is p & ~2MiB (small blocks never start in unit 0).  A large
  * block's header is ((p - 1) & ~2MiB): the "- 1" lets a huge-aligned

@@ -36,13 +36,10 @@
 /* Initialised TLS, so a thread's token is never 0 (which the entry of
  * an address HAKMEM never used would match, superslab.h), even before
  * its first slow path. */
-#define DV4(c) HK_CLASS_DIVC(c), HK_CLASS_DIVC(c + 1), HK_CLASS_DIVC(c + 2), HK_CLASS_DIVC(c + 3)
 __thread struct hk_tcache hk_tc __attribute__((tls_model("initial-exec"))) = {
 	.token = HK_TOKEN_FRESH,
-	.divc = { DV4(0), DV4(4), DV4(8), DV4(12), DV4(16), DV4(20), DV4(24), DV4(28),
-		  DV4(32), DV4(36), DV4(40), DV4(44), DV4(48), DV4(52), DV4(56), DV4(60) },
+	.divc = HK_CLASS_DIVC_ALL,
 };
-_Static_assert(HK_NCLS == 64, "the initialiser above lists 64 bins");
 
 static int setup_done;
 static pthread_mutex_t setup_mu = PTHREAD_MUTEX_INITIALIZER;

@@ -64,47 +64,42 @@ static void double_free_after_flush(void)
 static void *volatile from_thread;
 static volatile int thread_may_exit;
 
+/* A thread allocates a block (and frees it too when arg is non-NULL),
+ * hands it over and stays alive. */
 static void *alloc_and_wait(void *arg)
 {
-	(void)arg;
-	from_thread = malloc(48);
-	while (!thread_may_exit)
-		usleep(1000);
-	return NULL;
-}
-
-static void double_free_other_thread_block(void)
-{
-	/* a block of a live thread's: its frees take the remote path */
-	pthread_t t;
-	pthread_create(&t, NULL, alloc_and_wait, NULL);
-	while (!from_thread)
-		usleep(1000);
-	char *volatile p = name(from_thread);
-	free(p);
-	free(p);
-}
-
-/* the owner freed its block (it sits in the owner's cache, which no other
- * thread can walk), then another thread frees it again */
-static void *alloc_free_and_wait(void *arg)
-{
-	(void)arg;
 	void *p = malloc(48);
-	free(p);
+	if (arg)
+		free(p);
 	from_thread = p;
 	while (!thread_may_exit)
 		usleep(1000);
 	return NULL;
 }
 
-static void double_free_in_owner_cache(void)
+/* The block of a live thread started with alloc_and_wait(arg). */
+static void *block_of_live_thread(void *arg)
 {
 	pthread_t t;
-	pthread_create(&t, NULL, alloc_free_and_wait, NULL);
+	pthread_create(&t, NULL, alloc_and_wait, arg);
 	while (!from_thread)
 		usleep(1000);
-	free(name(from_thread));
+	return name(from_thread);
+}
+
+static void double_free_other_thread_block(void)
+{
+	/* a block of a live thread's: its frees take the remote path */
+	char *volatile p = block_of_live_thread(NULL);
+	free(p);
+	free(p);
+}
+
+/* the owner freed its block (it sits in the owner's cache, which no other
+ * thread can walk), then another thread frees it again */
+static void double_free_in_owner_cache(void)
+{
+	free(block_of_live_thread("freed"));
 }
 
 static void double_free_mid(void)

@@ -314,15 +314,9 @@ static int stats_child(void)
  * stderr goes to out.  Returns its wait status. */
 static int exec_captured(const char *self, const char *arg, const char *env, rlim_t as_limit, char *out, size_t outlen)
 {
-	int fds[2];
-	out[0] = '\0';
-	if (pipe(fds) != 0)
-		return -1;
-	pid_t pid = fork();
+	int fd = -1;
+	pid_t pid = fork_captured(&fd);
 	if (pid == 0) {
-		dup2(fds[1], 2);
-		close(fds[0]);
-		close(fds[1]);
 		if (env)
 			putenv((char *)env);
 		struct rlimit rl = { as_limit, as_limit };
@@ -331,16 +325,7 @@ static int exec_captured(const char *self, const char *arg, const char *env, rli
 		execl(self, self, arg, (char *)NULL);
 		_exit(127);
 	}
-	close(fds[1]);
-	size_t len = 0;
-	ssize_t n;
-	while (len + 1 < outlen && (n = read(fds[0], out + len, outlen - 1 - len)) > 0)
-		len += (size_t)n;
-	out[len] = '\0';
-	close(fds[0]);
-	int status = 0;
-	waitpid(pid, &status, 0);
-	return status;
+	return collect_captured(pid, fd, out, outlen);
 }
 
 static int case_stats_stderr_closed(const char *self)
