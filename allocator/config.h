@@ -50,6 +50,17 @@
 #endif
 #define HK_DEBUG_INVARIANTS (HAKMEM_DEBUG >= 2)
 
+/* -DHAKMEM_HARDEN=0 builds the measuring instrument `unhardened`
+ * (libhakmem_unhardened.so, README "Hardening, measured"): the same
+ * allocator with the checks of every malloc and free compiled out, i.e.
+ * plain free-list links (key 0, no decode check) and no double-free test
+ * (no cleared first word, no byte load in free).  The checks of the slow
+ * paths stay: they cost nothing per operation.  `harness ab` of hakmem
+ * against it is the hardening's cost.  Never a build to ship. */
+#ifndef HAKMEM_HARDEN
+#define HAKMEM_HARDEN 1
+#endif
+
 #define HK_LIKELY(x)   __builtin_expect(!!(x), 1)
 #define HK_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define HK_EXPORT      __attribute__((visibility("default")))

@@ -75,10 +75,14 @@ HK_INLINE void *hk_bin_pop(unsigned cls)
 	if (HK_UNLIKELY(!p))
 		return hk_bin_refill(cls);
 	__asm__ volatile("movq (%1), %0" : "=r"(link) : "D"(p), "m"(*(void **)p));
+#if HAKMEM_HARDEN
 	uintptr_t next = link ^ hk_guard.key;
 	if (HK_UNLIKELY(next >= hk_guard.link_limit))
 		hk_link_corrupt(p);
 	__asm__ volatile("movq $0, (%1)" : "=m"(*(void **)p) : "D"(p));
+#else
+	uintptr_t next = link;
+#endif
 	__asm__ volatile("movq %1, (%2)" : "=m"(b->head) : "r"(next), "a"(b));
 	__asm__ volatile("addq $1, 8(%1)" : "+m"(b->room) : "a"(b) : "cc");
 	return p;
@@ -90,7 +94,9 @@ HK_INLINE void hk_bin_push_nocheck(unsigned cls, void *p)
 	struct hk_bin *b = &hk_tc.bins[cls];
 	uintptr_t h;
 	__asm__ volatile("movq (%1), %0" : "=r"(h) : "a"(b), "m"(b->head));
+#if HAKMEM_HARDEN
 	h ^= hk_guard.key;
+#endif
 	__asm__ volatile("movq %1, (%2)" : "=m"(b->head) : "D"(p), "a"(b));
 	__asm__ volatile("movq %1, (%2)" : "=m"(*(void **)p) : "r"(h), "D"(p));
 	__asm__ goto("subq $1, 8(%0)\n\tjs %l[over]" : : "a"(b) : "cc", "memory" : over);
@@ -106,7 +112,9 @@ HK_INLINE void *hk_bin_pop(unsigned cls)
 	if (HK_UNLIKELY(!p))
 		return hk_bin_refill(cls);
 	b->head = hk_link_get(p);
+#if HAKMEM_HARDEN
 	*(void **)p = NULL;
+#endif
 	b->room++;
 	return p;
 }
@@ -128,7 +136,7 @@ HK_INLINE void hk_bin_push_nocheck(unsigned cls, void *p)
  * an 8-byte load here cost it 25%). */
 HK_INLINE void hk_bin_push(unsigned cls, void *p)
 {
-	if (HK_UNLIKELY(((const uint8_t *)p)[7] == HK_LINK_TOP)) {
+	if (HAKMEM_HARDEN && HK_UNLIKELY(((const uint8_t *)p)[7] == HK_LINK_TOP)) {
 		hk_free_suspect(cls, p);   /* a tail call: no registers saved here */
 		return;
 	}

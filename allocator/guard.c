@@ -54,7 +54,7 @@ static void map_unit_table(void)
 
 void hk_guard_init(void)
 {
-	hk_guard.key = draw_key();
+	hk_guard.key = HAKMEM_HARDEN ? draw_key() : 0;   /* 0: plain links (config.h) */
 	map_unit_table();
 }
 

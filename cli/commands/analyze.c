@@ -107,7 +107,7 @@ static int add_peers(const struct run_opts *o, const struct allocator_row *row, 
 	} else {
 		po.n_allocs = 0;
 		for (int i = 0; i < allocator_count; i++)
-			if (&allocator_table[i] != row && !allocator_table[i].loop_floor)
+			if (&allocator_table[i] != row && !allocator_table[i].instrument)
 				po.allocs[po.n_allocs++] = allocator_table[i].name;
 	}
 	if (po.n_allocs == 0)

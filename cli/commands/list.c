@@ -48,7 +48,7 @@ static int cmd_list(int argc, char **argv)
 			printf("  %-10s %-12s %s\n", a.name, a.version, a.path[0] ? a.path : "(the C library; nothing preloaded)");
 		else
 			printf("  %-10s %-12s NOT AVAILABLE: %s\n", a.name, "-", a.why_missing);
-		if (allocator_table[i].loop_floor && allocator_table[i].summary)
+		if (allocator_table[i].instrument && allocator_table[i].summary)
 			printf("  %-10s %s\n", "", allocator_table[i].summary);
 		print_knobs(&allocator_table[i]);
 	}

@@ -59,7 +59,18 @@ const struct allocator_row allocator_table[] = {
 	/* The floor (README, "The floor allocator"): the cheapest allocator we
 	 * know how to write, built with the workloads; what a workload's loop
 	 * costs with it is subtracted as "alloc ns/op" (run/ab --floor). */
-	{ .name = "floor", .build_file = "workloads/libfloor.so", .version = HARNESS_VERSION, .loop_floor = true,
+	/* HAKMEM with the per-operation hardening checks compiled out
+	 * (allocator/config.h, HAKMEM_HARDEN): ab against it is what the
+	 * hardening costs (README, "Hardening, measured"). */
+	{ .name = "unhardened", .build_file = "allocator/libhakmem_unhardened.so", .version = HARNESS_VERSION,
+	  .knobs = hakmem_knobs_txt, .knobs_source = "allocator/knobs.txt",
+	  .stats_env = "HAKMEM_STATS=json", .stats_file_env = "HAKMEM_STATS_FILE",
+	  .trace_map = "hakmem_trace_superslab_map", .trace_unmap = "hakmem_trace_superslab_unmap",
+	  .trace_region = "SuperSlab", .instrument = true,
+	  .summary = "a measuring instrument, not a peer: HAKMEM with the hardening checks of every\n"
+		     "             malloc and free compiled out; ab --alloc=hakmem,unhardened is their cost" },
+	{ .name = "floor", .build_file = "workloads/libfloor.so", .version = HARNESS_VERSION,
+	  .instrument = true, .loop_floor = true,
 	  .summary = "a measuring instrument, not a peer: thread-local LIFO per size class over a bump\n"
 		     "             pointer (FLOOR_FREE=keep: no-op free); run --floor subtracts it as alloc ns/op" },
 };

@@ -37,10 +37,12 @@ struct allocator_row {
 	/* The knobs `analyze` varies (each must list its values), NULL-ended. */
 	const char *const *analyze_axes;
 	bool analyze_default;       /* the subject of `analyze` when --alloc is not given */
-	/* The loop floor (README, "The floor allocator"): a measuring
-	 * instrument, not a peer.  `analyze` never adds it as a peer; --floor
-	 * adds it to run/ab, and the summary subtracts its ns/op from every
-	 * variant's (alloc ns/op). */
+	/* A measuring instrument, not a peer (the floor, unhardened):
+	 * `analyze` never adds it as a peer and `list` shows its summary. */
+	bool instrument;
+	/* The loop floor (README, "The floor allocator"), an instrument:
+	 * --floor adds it to run/ab, and the summary subtracts its ns/op from
+	 * every variant's (alloc ns/op). */
 	bool loop_floor;
 
 	/* Its own statistics as one JSON object: set stats_env (NAME=VALUE)

@@ -59,6 +59,17 @@ class Harness(unittest.TestCase):
         for word in ("random_mixed", "tiny_hot", "glibc", "jemalloc", "mimalloc", "tcmalloc", "hakmem"):
             self.assertIn(word, p.stdout)
 
+    def test_unhardened_is_an_instrument_that_runs(self):
+        # listed with its summary, runs, and says in its record which
+        # library it was (the checks being out: hakmem_links_unhardened)
+        p = self.run_ok("list")
+        self.assertRegex(p.stdout, r"unhardened .*libhakmem_unhardened\.so\n\s+a measuring instrument, not a peer")
+        self.run_ok("run", "tiny_hot", "--alloc=unhardened", "--runs", "1", "--warmup", "0", "--out", self.out,
+                    "--", *SMALL_ARGS["tiny_hot"])
+        rec = records(self.out)[0]
+        self.assertEqual(rec["variant"], "unhardened")
+        self.assertTrue(rec["alloc"]["path"].endswith("allocator/libhakmem_unhardened.so"), rec["alloc"])
+
     def test_each_workload_under_each_allocator_gives_a_valid_record(self):
         allocs = installed_allocators()
         for workload, args in SMALL_ARGS.items():
