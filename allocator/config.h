@@ -34,6 +34,10 @@
  * after HAKMEM_DECAY_MS (superslab.c).  32 MiB is the large cache's floor,
  * which mid-size blocks had when they were large mappings. */
 #define HK_MID_KEEP_BYTES ((size_t)32 << 20)
+/* A refill carves at most this much fresh memory at once (central.c): a
+ * carved block is linked, which touches its page, so this bounds the page
+ * faults one malloc can take (4). */
+#define HK_CARVE_BYTES ((size_t)16 * 1024)
 
 /* Debug levels (-DHAKMEM_DEBUG=N; meson -Dhakmem_debug=true gives 1):
  * 0  none: the default build;

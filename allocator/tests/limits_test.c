@@ -26,6 +26,11 @@
  *   limits_test stats_stderr_closed HAKMEM_STATS=1 output reaches the
  *                                   original stderr of a program that
  *                                   closed its stderr before exiting
+ *   limits_test faults_per_malloc   no malloc of a small class takes more
+ *                                   than a few page faults (a refill used
+ *                                   to link 32 fresh 4 KiB blocks at once:
+ *                                   32 faults, 65-100 us, in one malloc;
+ *                                   issue 13 item 3, the max)
  *
  * Every case runs in a child under a watchdog (alarm), so a hang is a
  * failure, never a stuck test. */
@@ -356,10 +361,59 @@ static int case_address_space_limit(const char *self)
 	return 0;
 }
 
+/* --------------------------------------------------- faults per malloc */
+
+#define FPM_BLOCKS 3000
+
+/* Fresh memory only (nothing is freed): every page a block lies on is
+ * faulted in by someone, and the malloc that faults the most is what a
+ * latency tail sees.  Counted for this thread only (the decay thread's
+ * faults are not ours). */
+static int faults_per_malloc(void)
+{
+	static const size_t sizes[] = { 1024, 4096, 8192, 16384, 65536 };
+	int bad = 0;
+	for (unsigned k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		long worst = 0, total = 0;
+		int worst_at = -1;
+		/* the class's first malloc sets up the thread and the class: once,
+		 * and not what a tail is made of */
+		free(malloc(sizes[k]));
+		for (int i = 0; i < FPM_BLOCKS; i++) {
+			struct rusage a, b;
+			getrusage(RUSAGE_THREAD, &a);
+			char *p = malloc(sizes[k]);
+			getrusage(RUSAGE_THREAD, &b);
+			if (!p)
+				return 1;
+			p[0] = 1;       /* the program's own touch, outside the count */
+			long f = b.ru_minflt - a.ru_minflt;
+			total += f;
+			if (f > worst) {
+				worst = f;
+				worst_at = i;
+			}
+		}
+		fprintf(stderr, "%zu-byte blocks: at most %ld page faults in one malloc (number %d), %ld in %d\n",
+			sizes[k], worst, worst_at, total, FPM_BLOCKS);
+		/* 16 KiB of fresh blocks (4 pages) plus a new SuperSlab's
+		 * header and unit-table pages */
+		if (worst > 8)
+			bad = 2;
+	}
+	return bad;
+}
+
+static int case_faults_per_malloc(void)
+{
+	check_child(faults_per_malloc, 60, "no malloc of a small class takes more than 8 page faults");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
-		fprintf(stderr, "usage: limits_test large_double_free|map_limit|decay|mid_churn|trim|stats_stderr_closed|address_space_limit\n");
+		fprintf(stderr, "usage: limits_test large_double_free|map_limit|decay|mid_churn|trim|stats_stderr_closed|address_space_limit|faults_per_malloc\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "large_double_free"))
@@ -376,10 +430,12 @@ int main(int argc, char **argv)
 		case_stats_stderr_closed("/proc/self/exe");
 	else if (!strcmp(argv[1], "address_space_limit"))
 		case_address_space_limit("/proc/self/exe");
+	else if (!strcmp(argv[1], "faults_per_malloc"))
+		case_faults_per_malloc();
 	else if (!strcmp(argv[1], "stats_child"))
 		return stats_child();
 	else {
-		fprintf(stderr, "limits_test: unknown case '%s' (large_double_free, map_limit, decay, mid_churn, trim, stats_stderr_closed, address_space_limit)\n", argv[1]);
+		fprintf(stderr, "limits_test: unknown case '%s' (large_double_free, map_limit, decay, mid_churn, trim, stats_stderr_closed, address_space_limit, faults_per_malloc)\n", argv[1]);
 		return 2;
 	}
 	return check_summary();
