@@ -48,7 +48,7 @@ static void *debug_arm(void *p, unsigned cls)
 	if (p) {
 		uint64_t *w = p;
 		size_t words = hk_class_size[cls] / 8;
-		w[1] = 0;
+		w[0] = 0;
 		w[words - 1] = CANARY(p);
 	}
 	return p;
@@ -61,11 +61,11 @@ static void debug_check_free(void *p, unsigned cls)
 	if ((char *)p >= s->bump)
 		hk_fatal("free(): invalid pointer", p, "is not a block handed out");
 	uint64_t *w = p;
-	if (w[1] == FREED(p))
+	if (w[0] == FREED(p))
 		hk_fatal("free(): double free of", p, "(block is already free)");
 	if (w[hk_class_size[cls] / 8 - 1] != CANARY(p))
 		hk_fatal("free(): heap overflow at", p, "(canary after the block is damaged)");
-	w[1] = FREED(p);
+	w[0] = FREED(p);   /* word 0: the link is word 1 (guard.h) */
 }
 #else
 #define HK_REDZONE 0

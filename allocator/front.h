@@ -55,7 +55,7 @@ void hk_bin_overflow(unsigned cls);     /* the bin went over its limit (the bloc
 
 /* The links in a bin are encoded (guard.h); its head is a plain pointer.
  * malloc checks the link it pops and clears it; free checks that the
- * block's first word is not a link before pushing (guard.h).
+ * block's link word (its second, guard.h) is not a link before pushing.
  *
  * On x86-64 the memory operations are written as asm with fixed
  * registers: the bin in %rax in both malloc and free, the block in %rdi
@@ -74,12 +74,12 @@ HK_INLINE void *hk_bin_pop(unsigned cls)
 	__asm__ volatile("movq (%1), %0" : "=r"(p) : "a"(b), "m"(b->head));
 	if (HK_UNLIKELY(!p))
 		return hk_bin_refill(cls);
-	__asm__ volatile("movq (%1), %0" : "=r"(link) : "D"(p), "m"(*(void **)p));
+	__asm__ volatile("movq 8(%1), %0" : "=r"(link) : "D"(p), "m"(((void **)p)[HK_LINK_WORD]));
 #if HAKMEM_HARDEN
 	uintptr_t next = link ^ hk_guard.key;
 	if (HK_UNLIKELY(next >= hk_guard.link_limit))
 		hk_link_corrupt(p);
-	__asm__ volatile("movq $0, (%1)" : "=m"(*(void **)p) : "D"(p));
+	__asm__ volatile("movq $0, 8(%1)" : "=m"(((void **)p)[HK_LINK_WORD]) : "D"(p));
 #else
 	uintptr_t next = link;
 #endif
@@ -98,7 +98,7 @@ HK_INLINE void hk_bin_push_nocheck(unsigned cls, void *p)
 	h ^= hk_guard.key;
 #endif
 	__asm__ volatile("movq %1, (%2)" : "=m"(b->head) : "D"(p), "a"(b));
-	__asm__ volatile("movq %1, (%2)" : "=m"(*(void **)p) : "r"(h), "D"(p));
+	__asm__ volatile("movq %1, 8(%2)" : "=m"(((void **)p)[HK_LINK_WORD]) : "r"(h), "D"(p));
 	__asm__ goto("subq $1, 8(%0)\n\tjs %l[over]" : : "a"(b) : "cc", "memory" : over);
 	return;
 over:
@@ -113,7 +113,7 @@ HK_INLINE void *hk_bin_pop(unsigned cls)
 		return hk_bin_refill(cls);
 	b->head = hk_link_get(p);
 #if HAKMEM_HARDEN
-	*(void **)p = NULL;
+	((void **)p)[HK_LINK_WORD] = NULL;
 #endif
 	b->room++;
 	return p;
@@ -129,14 +129,15 @@ HK_INLINE void hk_bin_push_nocheck(unsigned cls, void *p)
 }
 #endif
 
-/* Push p after checking its first word's top byte: a link's (a double
+/* Push p after checking its link word's top byte: a link's (a double
  * free?) sends it to hk_free_suspect (guard.h).  One byte: a wider load
  * right after the program stored part of the word cannot be forwarded
- * from the store buffer and stalls (tiny_hot writes one byte, then frees;
- * an 8-byte load here cost it 25%). */
+ * from the store buffer and stalls (an 8-byte load here cost tiny_hot
+ * 25%); and in the second word, apart from the bytes a program writes
+ * first (guard.h, HK_LINK_WORD). */
 HK_INLINE void hk_bin_push(unsigned cls, void *p)
 {
-	if (HAKMEM_HARDEN && HK_UNLIKELY(((const uint8_t *)p)[7] == HK_LINK_TOP)) {
+	if (HAKMEM_HARDEN && HK_UNLIKELY(((const uint8_t *)p)[HK_LINK_TOP_BYTE] == HK_LINK_TOP)) {
 		hk_free_suspect(cls, p);   /* a tail call: no registers saved here */
 		return;
 	}

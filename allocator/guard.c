@@ -94,9 +94,9 @@ void hk_link_corrupt(const void *b)
 		 "was overwritten (a heap overflow or a write after free)");
 }
 
-/* Is link (p's first word decoded, below 2^47) what a free block of class
+/* Is link (p's link word decoded, below 2^47) what a free block of class
  * cls holds: the end of a list, or the start of another block of cls?  A
- * live block's first word is 0 until the program writes it (malloc clears
+ * live block's link word is 0 until the program writes it (malloc clears
  * it), and no program writes such a value without reading it from a freed
  * block (the key is secret): so this is a free block, in a list this
  * thread cannot walk (another thread's cache). */
@@ -114,7 +114,7 @@ void hk_check_not_free(unsigned cls, void *p)
 {
 	if (hk_bin_has(cls, p) || hk_remote_batch_has(cls, p) || hk_central_slab_has(cls, p))
 		hk_fatal("free(): double free of", p, "(block is already free)");
-	if (link_of_class(cls, *(const uintptr_t *)p ^ hk_guard.key))
+	if (link_of_class(cls, ((const uintptr_t *)p)[HK_LINK_WORD] ^ hk_guard.key))
 		hk_fatal("free(): double free of", p, "(block is already free, in another thread's cache)");
 }
 

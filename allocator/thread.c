@@ -364,7 +364,7 @@ HK_NOINLINE void *hk_bin_refill(unsigned cls)
 	}
 	void *p = b->head;
 	b->head = hk_link_get(p);
-	*(void **)p = NULL;     /* no link left in a live block: free() reads it (guard.h) */
+	((void **)p)[HK_LINK_WORD] = NULL;     /* no link left in a live block: free() reads it (guard.h) */
 	b->room++;
 	check_bin(tc, b, cls);
 	if (tc->counted)

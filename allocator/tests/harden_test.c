@@ -174,8 +174,9 @@ static void usable_stack(void)
 	malloc_usable_size(name(on_stack));
 }
 
-/* an 8-byte overflow of one block reaches the link of the free block
- * after it; the malloc that takes that block aborts */
+/* a 16-byte overflow of one block reaches the link (the second word,
+ * guard.h) of the free block after it; the malloc that takes that block
+ * aborts */
 static void overflow_into_link(void)
 {
 	char *a = malloc(64), *b = malloc(64);
@@ -183,7 +184,7 @@ static void overflow_into_link(void)
 		_exit(3);               /* cannot set the case up: blocks not adjacent */
 	name(b);
 	free(b);
-	memset(a, 'A', 72);
+	memset(a, 'A', 80);
 	char *volatile c = malloc(64);
 	(void)c;
 }
@@ -192,13 +193,14 @@ static void overflow_into_link(void)
 
 static void link_like_data(void)
 {
-	/* first words that look like links (the key's top byte, zeros, all
-	 * ones): freed correctly, never mistaken for a double free */
+	/* first and link words that look like links (the key's top byte,
+	 * zeros, all ones): freed correctly, never mistaken for a double free */
 	static const uint64_t words[] = { 0xF500000000000000ull, 0xF5F5F5F5F5F5F5F5ull, 0, ~0ull, 0x00007fffffffffffull };
 	for (int round = 0; round < 1000; round++)
 		for (unsigned i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
 			uint64_t *p = malloc(16 + 16 * (round % 8));
 			p[0] = words[i];
+			p[1] = words[i];
 			free(p);
 		}
 	/* a block freed and allocated again holds no link (malloc clears it) */

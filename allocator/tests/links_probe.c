@@ -5,7 +5,8 @@
  * against it would call the hardening free; this test says so first.
  *
  * Two blocks of one class are freed, b then a, into the thread cache
- * (LIFO): a's first word then holds the link to b, plain or encoded.
+ * (LIFO): a's link word (its second, allocator/guard.h) then holds the
+ * link to b, plain or encoded.
  * Reading a freed block is what the test is about. */
 #include <stdint.h>
 #include <stdio.h>
@@ -26,9 +27,9 @@ int main(int argc, char **argv)
 	}
 	free(b);
 	free(a);
-	uintptr_t word = *(volatile uintptr_t *)a;
+	uintptr_t word = ((volatile uintptr_t *)a)[1];
 	int plain = word == (uintptr_t)b;
-	printf("first word of the freed block %p: %#jx (the next block is %p): %s link\n", a, (uintmax_t)word, b,
+	printf("link word of the freed block %p: %#jx (the next block is %p): %s link\n", a, (uintmax_t)word, b,
 	       plain ? "a plain" : "an encoded");
 	if (plain != want_plain) {
 		fprintf(stderr, "links_probe: FAIL: expected %s links\n", argv[1]);
