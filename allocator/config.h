@@ -58,7 +58,7 @@
  * (libhakmem_unhardened.so, README "Hardening, measured"): the same
  * allocator with the checks of every malloc and free compiled out, i.e.
  * plain free-list links (key 0, no decode check) and no double-free test
- * (no cleared first word, no byte load in free).  The checks of the slow
+ * (no cleared link word, no byte load in free).  The checks of the slow
  * paths stay: they cost nothing per operation.  `harness ab` of hakmem
  * against it is the hardening's cost.  Never a build to ship. */
 #ifndef HAKMEM_HARDEN
