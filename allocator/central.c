@@ -228,16 +228,14 @@ void *hk_central_refill(unsigned cls, unsigned want, unsigned tid, unsigned *got
 			 * HK_CARVE_BYTES at a time, because linking a block touches
 			 * its page: 32 blocks of 4 KiB were 32 page faults in one
 			 * malloc, 65-100 us on this VM, the malloc max of `latency`
-			 * (issue 13 item 3).  A capped carve ends the refill, with
+			 * (issue 13 item 3).  A class bigger than that carves one
+			 * block; the loop's condition then ends the refill, with
 			 * fewer blocks than asked for. */
 			size_t size = s->size, left = (size_t)(s->end - s->bump) / size;
-			/* at least one block: a class above the budget carves one at a time */
 			size_t budget = carved + size <= HK_CARVE_BYTES ? (HK_CARVE_BYTES - carved) / size : 1;
 			unsigned k = (unsigned)(want - n < left ? want - n : left);
-			if (k > budget) {
+			if (k > budget)
 				k = (unsigned)budget;
-				whole = 1;
-			}
 			carved += (size_t)k * size;
 			char *first = s->bump;
 			for (unsigned i = 0; i + 1 < k; i++)

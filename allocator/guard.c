@@ -66,16 +66,14 @@ static uint8_t units_open[UNIT_TABLE_BYTES / HK_PAGE / 8];
 
 int hk_guard_open_units(const void *ss)
 {
-	uintptr_t first = (uintptr_t)hk_unit_entry((uintptr_t)ss);
-	uintptr_t page = first & ~(uintptr_t)(HK_PAGE - 1);
-	size_t len = HK_ALIGN_UP(first + HK_UNITS * sizeof(struct hk_unit), HK_PAGE) - page;
 	/* a SuperSlab's 512 bytes of entries never straddle a page */
 	_Static_assert(HK_PAGE % (HK_UNITS * sizeof(struct hk_unit)) == 0, "one table page per SuperSlab");
+	uintptr_t page = (uintptr_t)hk_unit_entry((uintptr_t)ss) & ~(uintptr_t)(HK_PAGE - 1);
 	size_t n = (size_t)(page - (uintptr_t)hk_unit_base) / HK_PAGE;
 	uint8_t bit = (uint8_t)(1u << (n & 7));
 	if (__atomic_load_n(&units_open[n / 8], __ATOMIC_RELAXED) & bit)
 		return 0;
-	if (hk_os_make_writable((void *)page, len) != 0)
+	if (hk_os_make_writable((void *)page, HK_PAGE) != 0)
 		return -1;
 	__atomic_fetch_or(&units_open[n / 8], bit, __ATOMIC_RELAXED);
 	return 0;
