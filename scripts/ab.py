@@ -8,7 +8,9 @@
 in the file and each variant against the baseline: the verdict on
 throughput (wall time for --cmd runs), then every other figure with an
 effect (with --all: every figure).  The rules are in verdict.py and
-README.md ("How a verdict is decided").  --aa: the file is an A/A
+README.md ("How a verdict is decided").  Two builds of one library whose
+malloc or free start differently in a 64-byte line get a placement note
+(placement.py).  --aa: the file is an A/A
 experiment; print the observed false-claim rate instead (aa.py).
 """
 
@@ -25,6 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import aa  # noqa: E402
 import analysis  # noqa: E402
+import placement  # noqa: E402
 import stats  # noqa: E402
 import verdict  # noqa: E402
 
@@ -61,6 +64,12 @@ def workload_table(w, a, out):
                      c.text() if c else "unavailable (no %s recorded)" % name,
                      "%.3g" % c.p_adj if c else "", c.method_text() if c else ""])
     table(rows, out)
+    for v in exp.variants[1:]:
+        times = [t for t in (placement.epoch(r.get("time")) for r in base.runs + v.runs) if t is not None]
+        line = placement.note(base.label, (base.alloc or {}).get("path"), v.label, (v.alloc or {}).get("path"),
+                              min(times) if times else None)
+        if line:
+            out.write("\n" + line + "\n")
     for v in exp.variants[1:]:
         cs = [c for c in w.comps[v.label] if c.figure.name != name and (a.all or c.significant)]
         out.write("\n%s vs %s, %s:\n" % (v.label, base.label, "every figure" if a.all else "figures with an effect"))
