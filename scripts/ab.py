@@ -65,9 +65,7 @@ def workload_table(w, a, out):
                      "%.3g" % c.p_adj if c else "", c.method_text() if c else ""])
     table(rows, out)
     for v in exp.variants[1:]:
-        times = [t for t in (placement.epoch(r.get("time")) for r in base.runs + v.runs) if t is not None]
-        line = placement.note(base.label, (base.alloc or {}).get("path"), v.label, (v.alloc or {}).get("path"),
-                              min(times) if times else None)
+        line = placement.variant_note(base, v)
         if line:
             out.write("\n" + line + "\n")
     for v in exp.variants[1:]:

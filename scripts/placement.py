@@ -101,3 +101,11 @@ def note(base_label, base_path, label, path, since=None):
     return ("placement: %s and %s are builds of one library whose entry points sit differently "
             "in a %d-byte line (%s): the verdict includes that placement as well as the change "
             "(README, \"harness ab\": align them alike)" % (label, base_label, LINE, where))
+
+
+def variant_note(base, v):
+    """note() for two variants of an experiment (records.Variant): their
+    libraries, and the first of their runs' times."""
+    times = [t for t in (epoch(r.get("time")) for r in base.runs + v.runs) if t is not None]
+    return note(base.label, (base.alloc or {}).get("path"), v.label, (v.alloc or {}).get("path"),
+                min(times) if times else None)

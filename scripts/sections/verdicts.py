@@ -3,6 +3,7 @@ then every figure of every variant with both medians, the change, its CI,
 p (raw and corrected) and the verdict."""
 
 from sections.common import fmt_num, md_table, verdict_text
+import placement
 import verdict
 
 
@@ -36,6 +37,9 @@ def knob_verdicts(ctx):
     else:
         L.append("Only one variant: no verdicts.")
     L.append("")
+    notes = [n for n in (placement.variant_note(base, v) for v in exp.variants[1:]) if n]
+    if notes:
+        L += ["- " + n for n in notes] + [""]
     for v in exp.variants[1:]:
         L += every_figure(ctx, v)
     return L

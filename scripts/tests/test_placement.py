@@ -1,6 +1,7 @@
 """placement.py and ab.py's placement note: libraries built here with
 malloc and free at known offsets in a 64-byte line; the reader's
 addresses checked against `nm -D` (an independent reader)."""
+import contextlib
 import io
 import json
 import os
@@ -12,6 +13,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import ab  # noqa: E402
+import report  # noqa: E402
 import placement  # noqa: E402
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
@@ -82,8 +84,8 @@ class Placement(unittest.TestCase):
         self.assertIn("builds of one library", placement.note("base", self.aligned, "new", self.shifted,
                                                                since=time.time() + 3600))
 
-    def ab_output(self, base_lib, other_lib, stamp):
-        """ab.py on the small fixture, its two variants given these libraries and this time."""
+    def fixture(self, base_lib, other_lib, stamp):
+        """The small fixture, its two variants given these libraries and this time."""
         path = os.path.join(self.tmp, "ab.jsonl")
         with open(os.path.join(FIXTURES, "ab_small.jsonl")) as f, open(path, "w") as out:
             for line in f:
@@ -91,8 +93,11 @@ class Placement(unittest.TestCase):
                 r["alloc"]["path"] = other_lib if r.get("knobs", {}).get("HAKMEM_PREFAULT") == "1" else base_lib
                 r["time"] = stamp
                 out.write(json.dumps(r) + "\n")
+        return path
+
+    def ab_output(self, base_lib, other_lib, stamp):
         buf = io.StringIO()
-        self.assertEqual(ab.main([path], out=buf), 0)
+        self.assertEqual(ab.main([self.fixture(base_lib, other_lib, stamp)], out=buf), 0)
         return buf.getvalue()
 
     def test_ab_prints_the_note(self):
@@ -102,6 +107,14 @@ class Placement(unittest.TestCase):
         self.assertNotIn("placement:", self.ab_output(self.aligned, self.aligned2, later))
         earlier = "2025-12-04T12:00:00Z"
         self.assertIn("placement: not checked:", self.ab_output(self.aligned, self.shifted, earlier))
+
+    def test_report_prints_the_note(self):
+        later = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
+        out = os.path.join(self.tmp, "report")
+        with contextlib.redirect_stdout(io.StringIO()):
+            self.assertEqual(report.main([self.fixture(self.aligned, self.shifted, later), "--out", out]), 0)
+        with open(os.path.join(out, "REPORT.md")) as f:
+            self.assertIn("- placement: hakmem HAKMEM_PREFAULT=1 and hakmem are builds of one library", f.read())
 
 
 if __name__ == "__main__":
