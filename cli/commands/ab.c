@@ -200,7 +200,9 @@ static void usage(FILE *out, const struct opt_extra *extra)
 		"its 95%% CI and one verdict: faster/slower (more/fewer, higher/lower) by X%%\n"
 		"when the CI excludes 0, equivalent when it lies within +-PCT (--margin,\n"
 		"default 2), else inconclusive with the runs it would take.  --runs: 5\n"
-		"by default, 10 for small effects; --seed sets the round order.\n\n");
+		"by default, 10 for small effects; --seed sets the round order.  Two\n"
+		"builds of one library whose malloc or free start at different offsets in\n"
+		"a 64-byte line get a placement note: the verdict includes that too.\n\n");
 	options_usage(out, extra);
 	fprintf(out,
 		"\nEXAMPLES\n"
