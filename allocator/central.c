@@ -232,10 +232,11 @@ void *hk_central_refill(unsigned cls, unsigned want, unsigned tid, unsigned *got
 			 * block; the loop's condition then ends the refill, with
 			 * fewer blocks than asked for. */
 			size_t size = s->size, left = (size_t)(s->end - s->bump) / size;
-			size_t budget = carved + size <= HK_CARVE_BYTES ? (HK_CARVE_BYTES - carved) / size : 1;
+			/* carved <= HK_CARVE_BYTES here (the loop's condition) */
+			size_t budget = (HK_CARVE_BYTES - carved) / size;
 			unsigned k = (unsigned)(want - n < left ? want - n : left);
 			if (k > budget)
-				k = (unsigned)budget;
+				k = budget ? (unsigned)budget : 1;
 			carved += (size_t)k * size;
 			char *first = s->bump;
 			for (unsigned i = 0; i + 1 < k; i++)

@@ -14,6 +14,7 @@ The reader takes the addresses from the library's dynamic symbol table
 """
 
 import calendar
+import functools
 import os
 import struct
 import time
@@ -25,6 +26,7 @@ SHT_DYNSYM = 11
 STT_FUNC, STT_GNU_IFUNC = 2, 10
 
 
+@functools.lru_cache(maxsize=None)    # the baseline's file is asked once per variant
 def exported_functions(path):
     """{name: address} of the functions path defines in its dynamic
     symbol table, or None when path is not a readable ELF64 little-endian

@@ -39,6 +39,14 @@ static const char *const jemalloc_axes[] = { "thp", "background_thread", NULL };
 static const char *const mimalloc_axes[] = { "MIMALLOC_LARGE_OS_PAGES", "MIMALLOC_EAGER_COMMIT", NULL };
 static const char *const tcmalloc_axes[] = { "TCMALLOC_AGGRESSIVE_DECOMMIT", NULL };
 
+/* What every build of HAKMEM has: its knob table, statistics and tracing
+ * hooks (hakmem and the unhardened instrument). */
+#define HAKMEM_BUILD_FIELDS \
+	.version = HARNESS_VERSION, .knobs = hakmem_knobs_txt, .knobs_source = "allocator/knobs.txt", \
+	.stats_env = "HAKMEM_STATS=json", .stats_file_env = "HAKMEM_STATS_FILE", \
+	.trace_map = "hakmem_trace_superslab_map", .trace_unmap = "hakmem_trace_superslab_unmap", \
+	.trace_region = "SuperSlab"
+
 const struct allocator_row allocator_table[] = {
 	{ .name = "glibc", .package = "libc6", .dev_package = "libc6" },
 	{ .name = "jemalloc", .soname = "libjemalloc.so.2", .package = "libjemalloc2",
@@ -50,25 +58,18 @@ const struct allocator_row allocator_table[] = {
 	{ .name = "tcmalloc", .soname = "libtcmalloc_minimal.so.4", .package = "libtcmalloc-minimal4",
 	  .dev_package = "libgoogle-perftools-dev", .knobs = tcmalloc_knobs,
 	  .knobs_source = "gperftools' TCMALLOC_* variables", .analyze_axes = tcmalloc_axes },
-	{ .name = "hakmem", .build_file = "allocator/libhakmem.so", .version = HARNESS_VERSION,
-	  .knobs = hakmem_knobs_txt, .knobs_source = "allocator/knobs.txt",
-	  .analyze_axes = hakmem_axes, .analyze_default = true,
-	  .stats_env = "HAKMEM_STATS=json", .stats_file_env = "HAKMEM_STATS_FILE",
-	  .trace_map = "hakmem_trace_superslab_map", .trace_unmap = "hakmem_trace_superslab_unmap",
-	  .trace_region = "SuperSlab" },
-	/* The floor (README, "The floor allocator"): the cheapest allocator we
-	 * know how to write, built with the workloads; what a workload's loop
-	 * costs with it is subtracted as "alloc ns/op" (run/ab --floor). */
+	{ .name = "hakmem", .build_file = "allocator/libhakmem.so", HAKMEM_BUILD_FIELDS,
+	  .analyze_axes = hakmem_axes, .analyze_default = true },
 	/* HAKMEM with the per-operation hardening checks compiled out
 	 * (allocator/config.h, HAKMEM_HARDEN): ab against it is what the
 	 * hardening costs (README, "Hardening, measured"). */
-	{ .name = "unhardened", .build_file = "allocator/libhakmem_unhardened.so", .version = HARNESS_VERSION,
-	  .knobs = hakmem_knobs_txt, .knobs_source = "allocator/knobs.txt",
-	  .stats_env = "HAKMEM_STATS=json", .stats_file_env = "HAKMEM_STATS_FILE",
-	  .trace_map = "hakmem_trace_superslab_map", .trace_unmap = "hakmem_trace_superslab_unmap",
-	  .trace_region = "SuperSlab", .instrument = true,
+	{ .name = "unhardened", .build_file = "allocator/libhakmem_unhardened.so", HAKMEM_BUILD_FIELDS,
+	  .instrument = true,
 	  .summary = "a measuring instrument, not a peer: HAKMEM with the hardening checks of every\n"
 		     "             malloc and free compiled out; ab --alloc=hakmem,unhardened is their cost" },
+	/* The floor (README, "The floor allocator"): the cheapest allocator we
+	 * know how to write, built with the workloads; what a workload's loop
+	 * costs with it is subtracted as "alloc ns/op" (run/ab --floor). */
 	{ .name = "floor", .build_file = "workloads/libfloor.so", .version = HARNESS_VERSION,
 	  .instrument = true, .loop_floor = true,
 	  .summary = "a measuring instrument, not a peer: thread-local LIFO per size class over a bump\n"
