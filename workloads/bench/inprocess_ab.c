@@ -19,8 +19,10 @@
  *   loader keep using their own), so only the loop's own calls count;
  * - every library shares one address space, one set of caches and one
  *   branch predictor; whatever one leaves behind the next one meets;
- * - a library must work when dlopen'ed next to another copy of itself:
- *   builds of HAKMEM do; jemalloc, mimalloc and tcmalloc are not meant to.
+ * - other allocators load and run too, but their ratios to HAKMEM came
+ *   out in the same order as harness run's and not the same size (README,
+ *   "In-process A/B"): a preloaded library also serves libc and the
+ *   loader, and is called through the PLT.
  * So use it to find which of two builds of one allocator is faster and by
  * how much, then confirm the answer with harness ab.  --aa loads a copy of
  * the first library as one more variant: its ratio shows what the method's
