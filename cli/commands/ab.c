@@ -202,7 +202,10 @@ static void usage(FILE *out, const struct opt_extra *extra)
 		"default 2), else inconclusive with the runs it would take.  --runs: 5\n"
 		"by default, 10 for small effects; --seed sets the round order.  Two\n"
 		"builds of one library whose malloc or free start at different offsets in\n"
-		"a 64-byte line get a placement note: the verdict includes that too.\n\n");
+		"a 64-byte line get a placement note: the verdict includes that too.\n"
+		"For a 1%% difference between builds of one allocator, the bench\n"
+		"build/workloads/inprocess_ab interleaves them inside one process (README,\n"
+		"\"In-process A/B\").\n\n");
 	options_usage(out, extra);
 	fprintf(out,
 		"\nEXAMPLES\n"
