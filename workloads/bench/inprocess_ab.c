@@ -137,11 +137,17 @@ static char *copy_library(const char *path)
 	static char tmp[] = "/tmp/inprocess_ab_aa_XXXXXX.so";
 	int out = mkstemps(tmp, 3), in = open(path, O_RDONLY);
 	struct stat st;
-	if (out < 0 || in < 0 || fstat(in, &st) != 0)
+	if (out < 0)
 		return NULL;
+	if (in < 0 || fstat(in, &st) != 0) {
+		unlink(tmp);
+		return NULL;
+	}
 	for (off_t off = 0; off < st.st_size;)
-		if (sendfile(out, in, &off, (size_t)(st.st_size - off)) <= 0)
+		if (sendfile(out, in, &off, (size_t)(st.st_size - off)) <= 0) {
+			unlink(tmp);
 			return NULL;
+		}
 	close(in);
 	close(out);
 	return tmp;
@@ -165,9 +171,14 @@ int main(int argc, char **argv)
 	/* re-run with the static TLS surplus raised, before anything is loaded */
 	const char *t = getenv("GLIBC_TUNABLES");
 	if (!t || !strstr(t, "optional_static_tls")) {
-		setenv("GLIBC_TUNABLES", TUNABLE, 1);
+		char tunables[4096];     /* the caller's tunables stay */
+		if (snprintf(tunables, sizeof tunables, "%s%s%s", t ? t : "", t ? ":" : "", TUNABLE) >= (int)sizeof tunables) {
+			fprintf(stderr, "%s: GLIBC_TUNABLES is too long to add %s to\n", argv[0], TUNABLE);
+			return 1;
+		}
+		setenv("GLIBC_TUNABLES", tunables, 1);
 		execv("/proc/self/exe", argv);
-		fprintf(stderr, "%s: cannot re-run itself with GLIBC_TUNABLES=%s: %s\n", argv[0], TUNABLE, strerror(errno));
+		fprintf(stderr, "%s: cannot re-run itself with GLIBC_TUNABLES=%s: %s\n", argv[0], tunables, strerror(errno));
 		return 1;
 	}
 	void (*loop)(struct lib *, long);
