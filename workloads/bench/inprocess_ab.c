@@ -47,8 +47,9 @@
 #include <string.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "../common.h"      /* wl_now, xorshift32: the workloads' own */
 
 #define MAX_LIBS 8
 #define WS 8192
@@ -68,13 +69,6 @@ struct lib {
 	double *ns;          /* ns per iteration, per block */
 };
 
-static double now_ns(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
-}
-
 static void tiny_hot(struct lib *l, long n)
 {
 	for (long i = 0; i < n; i++) {
@@ -87,11 +81,8 @@ static void tiny_hot(struct lib *l, long n)
 
 static void random_mixed(struct lib *l, long n)
 {
-	uint32_t x = l->seed;
 	for (long i = 0; i < n; i++) {
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
+		uint32_t x = xorshift32(&l->seed);
 		uint32_t idx = x % WS;
 		if (l->slots[idx]) {
 			l->free(l->slots[idx]);
@@ -102,7 +93,6 @@ static void random_mixed(struct lib *l, long n)
 			l->slots[idx] = p;
 		}
 	}
-	l->seed = x;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -262,9 +252,9 @@ int main(int argc, char **argv)
 			/* A B C, then C B A: no library always runs right after
 			 * the same one */
 			struct lib *l = &libs[b & 1 ? n - 1 - j : j];
-			double t0 = now_ns();
+			double t0 = wl_now();
 			loop(l, iters);
-			l->ns[b] = (now_ns() - t0) / (double)iters;
+			l->ns[b] = (wl_now() - t0) * 1e9 / (double)iters;
 		}
 
 	int lo, hi;
