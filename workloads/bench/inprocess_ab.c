@@ -192,7 +192,6 @@ int main(int argc, char **argv)
 		usage(argv[0]);
 	}
 	const char *paths[MAX_LIBS + 1];
-	const char *names[MAX_LIBS + 1];
 	int n = 0, aa = 0;
 	for (int i = 4; i < argc; i++) {
 		if (!strcmp(argv[i], "--aa")) {
@@ -203,7 +202,6 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s: more than %d libraries\n", argv[0], MAX_LIBS);
 			usage(argv[0]);
 		}
-		names[n] = argv[i];
 		paths[n++] = argv[i];
 	}
 	if (n < 2 - aa)
@@ -218,7 +216,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s: cannot copy %s for --aa: %s\n", argv[0], paths[0], strerror(errno));
 			return 1;
 		}
-		names[n++] = "(A/A copy of the first)";
+		n++;
 	}
 
 	struct lib libs[MAX_LIBS + 1];
@@ -228,7 +226,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s: cannot load %s: %s\n", argv[0], paths[i], dlerror());
 			return 1;
 		}
-		libs[i] = (struct lib){ .name = names[i], .seed = 1234567u };
+		libs[i] = (struct lib){ .name = aa && i == n - 1 ? "(A/A copy of the first)" : paths[i], .seed = 1234567u };
 		libs[i].malloc = (malloc_fn)dlsym(h, "malloc");
 		libs[i].free = (free_fn)dlsym(h, "free");
 		libs[i].slots = calloc(WS, sizeof(void *));
