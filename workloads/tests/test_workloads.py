@@ -11,6 +11,7 @@ output digest under every allocator.  The drain protocol (wl_drained) is
 checked once: one byte on HARNESS_DRAIN_FD, then the workload lingers.
 """
 import json
+import platform
 import os
 import resource
 import subprocess
@@ -179,12 +180,32 @@ class Workloads(unittest.TestCase):
     def test_latency(self):
         for a in ALLOCS:
             r = self.result("latency", a)
-            for op in ("malloc", "free"):
+            for op in ("malloc", "free", "clock"):
                 self.assertGreater(r[f"{op}_samples"], 1000)
                 ps = [r[f"{op}_p50_ns"], r[f"{op}_p99_ns"], r[f"{op}_p999_ns"], r[f"{op}_max_ns"]]
                 self.assertEqual(ps, sorted(ps), f"{op} percentiles out of order under {a}")
                 self.assertGreater(ps[0], 0)
-            self.assertGreater(r["timer_overhead_ns"], 0)
+                self.assertIn(f"{op}_max_ns", r["figures"])
+            # the empty timings come at the calls' rate, from their own PRNG
+            calls = r["malloc_samples"] + r["free_samples"]
+            self.assertLess(abs(r["clock_samples"] - calls), 0.05 * calls)
+            # a timing around a call is no cheaper than one around nothing
+            for op in ("malloc", "free"):
+                self.assertGreaterEqual(r[f"{op}_p50_ns"], r["clock_p50_ns"], op)
+            if platform.machine() == "x86_64":
+                self.assertIn("rdtscp", r["clock"])   # fenced (latency.c)
+
+    def test_latency_vdso_clock(self):
+        # the cross-check timer: the same run timed with clock_gettime
+        p = run("latency", next(iter(ALLOCS)), TINY["latency"] + ["--vdso-clock", "1"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        r = json.loads(p.stdout.strip().splitlines()[-1])
+        self.assertEqual(r["clock"], "clock_gettime(CLOCK_MONOTONIC)")
+        self.assertGreater(r["clock_p50_ns"], 0)
+        self.assertGreaterEqual(r["malloc_p50_ns"], r["clock_p50_ns"])
+        bad = run("latency", next(iter(ALLOCS)), ["--vdso-clock", "2"])
+        self.assertEqual(bad.returncode, 2)
+        self.assertIn("vdso-clock", bad.stderr)
 
     def test_real_programs_same_output_everywhere(self):
         for name in REAL:
