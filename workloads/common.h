@@ -303,8 +303,13 @@ static inline void wl_result(const char *workload, double ops, double seconds,
 	if (extra_fmt) {
 		va_list ap;
 		va_start(ap, extra_fmt);
-		vsnprintf(extra, sizeof(extra), extra_fmt, ap);
+		int n = vsnprintf(extra, sizeof(extra), extra_fmt, ap);
 		va_end(ap);
+		if (n < 0 || (size_t)n >= sizeof(extra)) {   /* a cut line is not a record */
+			fprintf(stderr, "%s: result line too long (%d bytes of members, room for %zu)\n",
+				workload, n, sizeof(extra) - 1);
+			exit(1);
+		}
 	}
 	printf("{\"workload\":\"%s\",\"ops\":%.0f,\"seconds\":%.9f,\"ops_per_sec\":%.6g,"
 	       "\"ops_unit\":\"%s\"%s%s}\n",

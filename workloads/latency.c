@@ -144,7 +144,7 @@ static void describe(char *out, size_t cap, char *figs, size_t figs_cap, const c
 		{ "p999_ns", "99.9th percentile" }, { "max_ns", "longest" },
 	};
 	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
-		char name[40], desc[120];
+		char name[40], desc[200];
 		snprintf(name, sizeof(name), "%s_%s", prefix, q[i].suffix);
 		snprintf(desc, sizeof(desc), "%s of %s, ns (timer's own cost included)", q[i].what, what);
 		wl_figure(figs, figs_cap, name, "ns", "lower", desc);
@@ -198,7 +198,7 @@ int main(int argc, char **argv)
 	describe(m, sizeof(m), figs, sizeof(figs), "malloc", "the sampled malloc calls", &ms, ns_per_tick);
 	describe(f, sizeof(f), figs, sizeof(figs), "free", "the sampled free calls", &fs, ns_per_tick);
 	describe(c, sizeof(c), figs, sizeof(figs), "clock",
-		 "the same timing around no call, interleaved: the timer and the machine's pauses", &cs, ns_per_tick);
+		 "empty timings between the calls (the timer and the machine's pauses)", &cs, ns_per_tick);
 	wl_private_free(slots, slots_bytes);
 	wl_private_free(ms.v, cap * 8);
 	wl_private_free(fs.v, cap * 8);
