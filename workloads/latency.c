@@ -9,12 +9,16 @@
  * CLOCK_MONOTONIC over the whole run).  Reported in ns: p50, p99, p99.9
  * and max for malloc and for free.
  *
- * The same timing around no call, interleaved at the same rate by a
- * PRNG of its own, gives the `clock_` figures: its median is the timer's
- * own cost, and its tail and max are what the machine adds to any timing
- * here (interrupts, preemption, a vCPU descheduled).  Neither is
- * subtracted: the figures are raw, and a malloc max no larger than the
- * clock max says the machine, not the allocator, set it. */
+ * The same timing around no call, interleaved by a PRNG of its own at
+ * half the rate (one in 2 x sample-every loop steps: as many as the timed
+ * mallocs, and as the timed frees, since about half the steps are each),
+ * gives the `clock_` figures: its median is the timer's own cost, and its
+ * tail and max are what the machine adds to any timing here (interrupts,
+ * preemption, a vCPU descheduled).  Nothing is subtracted: the figures
+ * are raw.  Equal counts make the maxima comparable, but not equal
+ * draws: a pause of the machine lands in a timing in proportion to its
+ * length, so a slower call catches more of them.  A malloc max near the
+ * clock max is the machine's; one far above it is the allocator's. */
 #include "common.h"
 #include "latency_stats.h"
 
@@ -94,12 +98,13 @@ TIMED_REGION static void timed_region(void **slots, unsigned long long ws, unsig
 				      struct sample_buf *ms, struct sample_buf *fs, struct sample_buf *cs, int vdso)
 {
 	uint32_t s = seed, pick = seed ^ 0x9E3779B9u, pick_clock = seed ^ 0x85EBCA6Bu;
-	const struct wl_mod ws_mod = wl_mod_init((uint32_t)ws), every_mod = wl_mod_init((uint32_t)every);
+	const struct wl_mod ws_mod = wl_mod_init((uint32_t)ws), every_mod = wl_mod_init((uint32_t)every),
+		clock_mod = wl_mod_init((uint32_t)(2 * every));
 	for (unsigned long long i = 0; i < ops; i++) {
 		uint32_t r = xorshift32(&s);
 		uint32_t idx = wl_mod(r, ws_mod);             /* r % ws, r % every without a div */
 		int timed = wl_mod(xorshift32(&pick), every_mod) == 0;
-		if (wl_mod(xorshift32(&pick_clock), every_mod) == 0) {
+		if (wl_mod(xorshift32(&pick_clock), clock_mod) == 0) {
 			uint64_t t0 = lat_start(vdso);
 			sample_add(cs, lat_stop(vdso) - t0);
 		}
