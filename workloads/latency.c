@@ -7,7 +7,9 @@
  * (chosen by the PRNG, so the sampled ones cannot alias with a pattern of
  * the allocator) is timed on its own with the TSC (calibrated against
  * CLOCK_MONOTONIC over the whole run).  Reported in ns: p50, p99, p99.9
- * and max for malloc and for free.
+ * and max for malloc and for free.  A freed block was last written when
+ * it was allocated, so free usually finds it cold; --warm-free 1 reads it
+ * (untimed) first, as a destructor would, to time free on a warm block.
  *
  * The same timing around no call, interleaved by a PRNG of its own at
  * half the rate (one in 2 x sample-every loop steps: as many as the timed
@@ -92,15 +94,21 @@ static size_t pick_size(uint32_t r, unsigned long long lo, unsigned long long hi
 	return sz < lo ? lo : sz > hi ? hi : sz;
 }
 
-TIMED_REGION static void timed_region(void **slots, unsigned long long ws, unsigned long long ops,
-				      uint32_t seed, unsigned long long every,
-				      unsigned long long min_size, unsigned long long max_size,
-				      struct sample_buf *ms, struct sample_buf *fs, struct sample_buf *cs, int vdso)
+/* The workload's parameters (main's options). */
+struct lat_cfg {
+	unsigned long long ops, ws, seed, every, min_size, max_size;
+	int vdso;        /* time with clock_gettime (--vdso-clock) */
+	int warm;        /* read each block before freeing it (--warm-free) */
+};
+
+TIMED_REGION static void timed_region(void **slots, const struct lat_cfg *c,
+				      struct sample_buf *ms, struct sample_buf *fs, struct sample_buf *cs)
 {
-	uint32_t s = seed, pick = seed ^ 0x9E3779B9u, pick_clock = seed ^ 0x85EBCA6Bu;
-	const struct wl_mod ws_mod = wl_mod_init((uint32_t)ws), every_mod = wl_mod_init((uint32_t)every),
-		clock_mod = wl_mod_init((uint32_t)(2 * every));
-	for (unsigned long long i = 0; i < ops; i++) {
+	uint32_t s = (uint32_t)c->seed, pick = s ^ 0x9E3779B9u, pick_clock = s ^ 0x85EBCA6Bu;
+	const struct wl_mod ws_mod = wl_mod_init((uint32_t)c->ws), every_mod = wl_mod_init((uint32_t)c->every),
+		clock_mod = wl_mod_init((uint32_t)(2 * c->every));
+	const int vdso = c->vdso;
+	for (unsigned long long i = 0; i < c->ops; i++) {
 		uint32_t r = xorshift32(&s);
 		uint32_t idx = wl_mod(r, ws_mod);             /* r % ws, r % every without a div */
 		int timed = wl_mod(xorshift32(&pick), every_mod) == 0;
@@ -108,6 +116,8 @@ TIMED_REGION static void timed_region(void **slots, unsigned long long ws, unsig
 			uint64_t t0 = lat_start(vdso);
 			sample_add(cs, lat_stop(vdso) - t0);
 		}
+		if (slots[idx] && c->warm)   /* as a destructor would: the block is in cache when freed */
+			(void)*(volatile unsigned char *)slots[idx];
 		if (slots[idx]) {
 			if (timed) {
 				uint64_t t0 = lat_start(vdso);
@@ -118,7 +128,7 @@ TIMED_REGION static void timed_region(void **slots, unsigned long long ws, unsig
 			}
 			slots[idx] = NULL;
 		} else {
-			size_t sz = pick_size(xorshift32(&s), min_size, max_size);
+			size_t sz = pick_size(xorshift32(&s), c->min_size, c->max_size);
 			unsigned char *p;
 			if (timed) {
 				uint64_t t0 = lat_start(vdso);
@@ -165,7 +175,8 @@ static void describe(char *out, size_t cap, char *figs, size_t figs_cap, const c
 
 int main(int argc, char **argv)
 {
-	unsigned long long ops = 16000000, ws = 8192, seed = 42, every = 16, min_size = 16, max_size = 8192, vdso = 0;
+	unsigned long long ops = 16000000, ws = 8192, seed = 42, every = 16, min_size = 16, max_size = 8192, vdso = 0,
+			   warm = 0;
 	struct wl_option opts[] = {
 		{ "ops", "malloc or free operations", &ops, 1, 1ULL << 36 },
 		{ "ws", "working-set slots", &ws, 1, 1ULL << 26 },
@@ -174,6 +185,7 @@ int main(int argc, char **argv)
 		{ "min-size", "smallest block, bytes", &min_size, 1, 1ULL << 30 },
 		{ "max-size", "largest block, bytes", &max_size, 1, 1ULL << 30 },
 		{ "vdso-clock", "1: time with clock_gettime(CLOCK_MONOTONIC), not the fenced TSC (a cross-check)", &vdso, 0, 1 },
+		{ "warm-free", "1: read each block just before freeing it (untimed), so the free finds it in cache", &warm, 0, 1 },
 	};
 	wl_parse(argc, argv, "Latency: per-operation malloc and free latency percentiles over a random churn.",
 		 opts, (int)(sizeof(opts) / sizeof(opts[0])));
@@ -188,10 +200,11 @@ int main(int argc, char **argv)
 	void **slots = wl_private_alloc(slots_bytes);
 
 	struct sample_buf cs = { wl_private_alloc(cap * 8), 0, cap };
+	const struct lat_cfg cfg = { ops, ws, seed, every, min_size, max_size, (int)vdso, (int)warm };
 
 	double w0 = wl_now();
 	uint64_t c0 = lat_start(vdso);
-	timed_region(slots, ws, ops, (uint32_t)seed, every, min_size, max_size, &ms, &fs, &cs, (int)vdso);
+	timed_region(slots, &cfg, &ms, &fs, &cs);
 	uint64_t c1 = lat_start(vdso);
 	double secs = wl_now() - w0;
 	double ns_per_tick = c1 > c0 ? secs * 1e9 / (double)(c1 - c0) : 1.0;
@@ -211,7 +224,7 @@ int main(int argc, char **argv)
 	wl_drained();
 	wl_result("latency", (double)ops, secs, "malloc or free (timed region includes the sampling)",
 		  "\"ws\":%llu,\"seed\":%llu,\"sample_every\":%llu,\"min_size\":%llu,\"max_size\":%llu,"
-		  "\"clock\":\"%s\",%s,%s,%s,\"figures\":{%s}",
-		  ws, seed, every, min_size, max_size, vdso ? "clock_gettime(CLOCK_MONOTONIC)" : LAT_CLOCK_NAME, m, f, c, figs);
+		  "\"warm_free\":%llu,\"clock\":\"%s\",%s,%s,%s,\"figures\":{%s}",
+		  ws, seed, every, min_size, max_size, warm, vdso ? "clock_gettime(CLOCK_MONOTONIC)" : LAT_CLOCK_NAME, m, f, c, figs);
 	return 0;
 }

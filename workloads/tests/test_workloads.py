@@ -196,17 +196,31 @@ class Workloads(unittest.TestCase):
             if platform.machine() == "x86_64":
                 self.assertIn("rdtscp", r["clock"])   # fenced (latency.c)
 
-    def test_latency_vdso_clock(self):
+    def test_latency_options(self):
+        a = next(iter(ALLOCS))
+        plain = self.result("latency", a)
+        self.assertEqual(plain["warm_free"], 0)
+
+        def latency(*extra):
+            p = run("latency", a, TINY["latency"] + list(extra))
+            self.assertEqual(p.returncode, 0, p.stderr)
+            return json.loads(p.stdout.strip().splitlines()[-1])
+
         # the cross-check timer: the same run timed with clock_gettime
-        p = run("latency", next(iter(ALLOCS)), TINY["latency"] + ["--vdso-clock", "1"])
-        self.assertEqual(p.returncode, 0, p.stderr)
-        r = json.loads(p.stdout.strip().splitlines()[-1])
+        r = latency("--vdso-clock", "1")
         self.assertEqual(r["clock"], "clock_gettime(CLOCK_MONOTONIC)")
         self.assertGreater(r["clock_p50_ns"], 0)
         self.assertGreaterEqual(r["malloc_p50_ns"], r["clock_p50_ns"])
-        bad = run("latency", next(iter(ALLOCS)), ["--vdso-clock", "2"])
-        self.assertEqual(bad.returncode, 2)
-        self.assertIn("vdso-clock", bad.stderr)
+        # reading each block before its free changes nothing of the
+        # sequence: the same calls are timed
+        r = latency("--warm-free", "1")
+        self.assertEqual(r["warm_free"], 1)
+        for k in ("malloc_samples", "free_samples", "clock_samples"):
+            self.assertEqual(r[k], plain[k], k)
+        for opt in ("--vdso-clock", "--warm-free"):
+            bad = run("latency", a, [opt, "2"])
+            self.assertEqual(bad.returncode, 2)
+            self.assertIn(opt[2:], bad.stderr)
 
     def test_real_programs_same_output_everywhere(self):
         for name in REAL:
