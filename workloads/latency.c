@@ -116,9 +116,9 @@ TIMED_REGION static void timed_region(void **slots, const struct lat_cfg *c,
 			uint64_t t0 = lat_start(vdso);
 			sample_add(cs, lat_stop(vdso) - t0);
 		}
-		if (slots[idx] && c->warm)   /* as a destructor would: the block is in cache when freed */
-			(void)*(volatile unsigned char *)slots[idx];
 		if (slots[idx]) {
+			if (c->warm)   /* as a destructor would: the block is in cache when freed */
+				(void)*(volatile unsigned char *)slots[idx];
 			if (timed) {
 				uint64_t t0 = lat_start(vdso);
 				free(slots[idx]);
@@ -212,10 +212,10 @@ int main(int argc, char **argv)
 	for (unsigned long long i = 0; i < ws; i++)
 		free(slots[i]);
 
-	char m[512], f[512], c[512], figs[3072] = "";
+	char m[512], f[512], clk[512], figs[3072] = "";
 	describe(m, sizeof(m), figs, sizeof(figs), "malloc", "the sampled malloc calls", &ms, ns_per_tick);
 	describe(f, sizeof(f), figs, sizeof(figs), "free", "the sampled free calls", &fs, ns_per_tick);
-	describe(c, sizeof(c), figs, sizeof(figs), "clock",
+	describe(clk, sizeof(clk), figs, sizeof(figs), "clock",
 		 "empty timings between the calls (the timer and the machine's pauses)", &cs, ns_per_tick);
 	wl_private_free(slots, slots_bytes);
 	wl_private_free(ms.v, cap * 8);
@@ -225,6 +225,6 @@ int main(int argc, char **argv)
 	wl_result("latency", (double)ops, secs, "malloc or free (timed region includes the sampling)",
 		  "\"ws\":%llu,\"seed\":%llu,\"sample_every\":%llu,\"min_size\":%llu,\"max_size\":%llu,"
 		  "\"warm_free\":%llu,\"clock\":\"%s\",%s,%s,%s,\"figures\":{%s}",
-		  ws, seed, every, min_size, max_size, warm, vdso ? "clock_gettime(CLOCK_MONOTONIC)" : LAT_CLOCK_NAME, m, f, c, figs);
+		  ws, seed, every, min_size, max_size, warm, vdso ? "clock_gettime(CLOCK_MONOTONIC)" : LAT_CLOCK_NAME, m, f, clk, figs);
 	return 0;
 }
