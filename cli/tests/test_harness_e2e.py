@@ -186,12 +186,14 @@ class Harness(unittest.TestCase):
                           "--out", self.out, "--", "--ops", "20000", "--ws", "256")
         r = records(self.out)[0]
         for name in ("malloc_p50_ns", "malloc_p99_ns", "malloc_p999_ns", "malloc_max_ns",
-                     "free_p50_ns", "free_p99_ns", "free_p999_ns", "free_max_ns"):
+                     "free_p50_ns", "free_p99_ns", "free_p999_ns", "free_max_ns",
+                     "clock_p50_ns", "clock_p99_ns", "clock_p999_ns", "clock_max_ns"):
             self.assertEqual(r["metrics"][name]["better"], "lower", name)
             self.assertEqual(r["metrics"][name]["unit"], "ns", name)
             self.assertEqual(r["metrics"][name]["value"], r["result"][name], name)
         self.assertNotIn("harness: workload", out.stderr)
         self.assertRegex(out.stdout, r"malloc_p99_ns +[0-9.]+ +ns")
+        self.assertRegex(out.stdout, r"clock_max_ns +[0-9.]+ +ns")
         self.run_ok("run", "fragmentation", "--alloc=glibc", "--runs", "1", "--warmup", "0",
                     "--out", self.out + "2", "--", "--phases", "2", "--live-mib", "4")
         r = records(self.out + "2")[0]
