@@ -24,6 +24,7 @@
 #include "common.h"
 #include "latency_stats.h"
 
+#define LAT_VDSO_NAME "clock_gettime(CLOCK_MONOTONIC)"
 static inline uint64_t monotonic_ns(void)
 {
 	struct timespec ts;
@@ -68,7 +69,7 @@ static inline uint64_t lat_stop(int vdso)
 	return t;
 }
 #else
-#define LAT_CLOCK_NAME "clock_gettime(CLOCK_MONOTONIC)"
+#define LAT_CLOCK_NAME LAT_VDSO_NAME
 static inline uint64_t lat_start(int vdso) { (void)vdso; return monotonic_ns(); }
 #define lat_stop lat_start
 #endif
@@ -225,6 +226,6 @@ int main(int argc, char **argv)
 	wl_result("latency", (double)ops, secs, "malloc or free (timed region includes the sampling)",
 		  "\"ws\":%llu,\"seed\":%llu,\"sample_every\":%llu,\"min_size\":%llu,\"max_size\":%llu,"
 		  "\"warm_free\":%llu,\"clock\":\"%s\",%s,%s,%s,\"figures\":{%s}",
-		  ws, seed, every, min_size, max_size, warm, vdso ? "clock_gettime(CLOCK_MONOTONIC)" : LAT_CLOCK_NAME, m, f, clk, figs);
+		  ws, seed, every, min_size, max_size, warm, vdso ? LAT_VDSO_NAME : LAT_CLOCK_NAME, m, f, clk, figs);
 	return 0;
 }
