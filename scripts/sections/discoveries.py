@@ -86,7 +86,11 @@ def other_figures(ctx, prim):
         tail = ""
         if t is not None and t.verdict in ("equivalent", "inconclusive"):
             tail = ", while its %s is %s" % (ctx.primary_label(), t.word)
-        out.append("**%s:** `%s` against `%s`: %s%s." % (c.figure.label, lab, ctx.base.label, c.text(), tail))
+        # the figure's own description beside its name: a workload's figure
+        # (latency's clock_ figures time no call) must not pass for the
+        # allocator's by its name alone
+        what = " (%s)" % c.figure.desc if c.figure.desc else ""
+        out.append("**%s%s:** `%s` against `%s`: %s%s." % (c.figure.label, what, lab, ctx.base.label, c.text(), tail))
     return out
 
 

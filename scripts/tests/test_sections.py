@@ -192,6 +192,26 @@ class Workloads(unittest.TestCase):
         self.assertTrue(os.path.exists(os.path.join(self.dir, "tiny_hot-throughput.png")))
 
 
+class WorkloadFigureNamed(unittest.TestCase):
+    def test_moved_figure_carries_its_description(self):
+        """A workload's own figure that moved is named in Key discoveries
+        with the description its record gave (latency's clock_ figures
+        time no call: their name alone reads like an allocator's)."""
+        recs = fixture()
+        # the knob variant: no other figure of its moves (one sentence per variant)
+        moved = next(lab for lab in {r["variant"] for r in recs} if "PREFAULT" in lab)
+        desc = "99.9th percentile of empty timings (the timer and the machine's pauses), ns"
+        for r in recs:
+            if r.get("status") == "ok":
+                v = 900.0 if r["variant"] == moved else 100.0
+                r["metrics"]["clock_p999_ns"] = {"value": v + r["run"], "unit": "ns", "better": "lower",
+                                                 "desc": desc}
+        text, _, _ = build(recs)
+        kd = text.split("## Key discoveries")[1].split("\n## ")[0]
+        self.assertRegex(kd, r"\*\*clock_p999_ns \(%s\):\*\* `%s` against `[^`]+`: higher by"
+                         % (re.escape(desc), re.escape(moved)))
+
+
 class AllFailed(unittest.TestCase):
     def test_says_every_run_failed(self):
         recs = fixture()
