@@ -20,7 +20,13 @@
  * are raw.  Equal counts make the maxima comparable, but not equal
  * draws: a pause of the machine lands in a timing in proportion to its
  * length, so a slower call catches more of them.  A malloc max near the
- * clock max is the machine's; one far above it is the allocator's. */
+ * clock max is the machine's; one far above it is the allocator's.
+ *
+ * `clock_step_ns` is the timer's step, the greatest common divisor of all
+ * timings: 1 tick on most Intel TSCs, about 10 ns on AMD Zen's, whose TSC
+ * advances 21 ticks at a time at 2.1 GHz.  Every figure is a multiple of
+ * it, so a figure one step above another may be anywhere from level with
+ * it to two steps above. */
 #include "common.h"
 #include "latency_stats.h"
 
@@ -162,7 +168,8 @@ static void describe(char *out, size_t cap, char *figs, size_t figs_cap, const c
 	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
 		char name[40], desc[200];
 		snprintf(name, sizeof(name), "%s_%s", prefix, q[i].suffix);
-		snprintf(desc, sizeof(desc), "%s of %s, ns (timer's own cost included)", q[i].what, what);
+		snprintf(desc, sizeof(desc), "%s of %s, ns (timer's own cost included; a multiple of clock_step_ns)",
+			 q[i].what, what);
 		wl_figure(figs, figs_cap, name, "ns", "lower", desc);
 	}
 	snprintf(out, cap,
@@ -213,11 +220,15 @@ int main(int argc, char **argv)
 	for (unsigned long long i = 0; i < ws; i++)
 		free(slots[i]);
 
+	/* every timing is a multiple of the timer's step (latency_stats.h) */
+	uint64_t step = lat_step(cs.v, cs.n, lat_step(fs.v, fs.n, lat_step(ms.v, ms.n, 0)));
 	char m[512], f[512], clk[512], figs[3072] = "";
 	describe(m, sizeof(m), figs, sizeof(figs), "malloc", "the sampled malloc calls", &ms, ns_per_tick);
 	describe(f, sizeof(f), figs, sizeof(figs), "free", "the sampled free calls", &fs, ns_per_tick);
 	describe(clk, sizeof(clk), figs, sizeof(figs), "clock",
 		 "empty timings between the calls (the timer and the machine's pauses)", &cs, ns_per_tick);
+	wl_figure(figs, sizeof(figs), "clock_step_ns", "ns", "neither",
+		  "the timer's step: every timing here is a multiple of it (greatest common divisor of all timings)");
 	wl_private_free(slots, slots_bytes);
 	wl_private_free(ms.v, cap * 8);
 	wl_private_free(fs.v, cap * 8);
@@ -225,7 +236,8 @@ int main(int argc, char **argv)
 	wl_drained();
 	wl_result("latency", (double)ops, secs, "malloc or free (timed region includes the sampling)",
 		  "\"ws\":%llu,\"seed\":%llu,\"sample_every\":%llu,\"min_size\":%llu,\"max_size\":%llu,"
-		  "\"warm_free\":%llu,\"clock\":\"%s\",%s,%s,%s,\"figures\":{%s}",
-		  ws, seed, every, min_size, max_size, warm, vdso ? LAT_VDSO_NAME : LAT_CLOCK_NAME, m, f, clk, figs);
+		  "\"warm_free\":%llu,\"clock\":\"%s\",\"clock_step_ns\":%.4f,%s,%s,%s,\"figures\":{%s}",
+		  ws, seed, every, min_size, max_size, warm, vdso ? LAT_VDSO_NAME : LAT_CLOCK_NAME,
+		  (double)step * ns_per_tick, m, f, clk, figs);
 	return 0;
 }

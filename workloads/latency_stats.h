@@ -63,4 +63,24 @@ static inline uint64_t lat_percentile(const uint64_t *sorted, size_t n, double p
 	return sorted[r - 1];
 }
 
+/* The timer's step, folded over one more sample: the greatest common
+ * divisor of step and every value of a (0 stays 0 only if all are 0).
+ * Some TSCs advance in steps of many ticks (AMD Zen: one step of about
+ * 10 ns, README "Timing one call"), so every timing is a multiple of the
+ * step, and two figures one step apart may differ by anything from
+ * nothing to two steps. */
+static inline uint64_t lat_step(const uint64_t *a, size_t n, uint64_t step)
+{
+	for (size_t i = 0; i < n && step != 1; i++) {
+		uint64_t x = a[i], y = step;
+		while (y) {
+			uint64_t t = x % y;
+			x = y;
+			y = t;
+		}
+		step = x;
+	}
+	return step;
+}
+
 #endif

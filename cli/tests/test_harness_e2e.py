@@ -191,6 +191,9 @@ class Harness(unittest.TestCase):
             self.assertEqual(r["metrics"][name]["better"], "lower", name)
             self.assertEqual(r["metrics"][name]["unit"], "ns", name)
             self.assertEqual(r["metrics"][name]["value"], r["result"][name], name)
+        # the timer's step has no better direction: a machine's figure
+        self.assertEqual(r["metrics"]["clock_step_ns"]["better"], "neither")
+        self.assertEqual(r["metrics"]["clock_step_ns"]["value"], r["result"]["clock_step_ns"])
         self.assertNotIn("harness: workload", out.stderr)
         self.assertRegex(out.stdout, r"malloc_p99_ns +[0-9.]+ +ns")
         self.assertRegex(out.stdout, r"clock_max_ns +[0-9.]+ +ns")

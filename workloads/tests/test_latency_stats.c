@@ -52,6 +52,14 @@ int main(void)
 	CHECK("tail: p99.9 sees the slow ops", lat_percentile(a, N, 99.9) == 5000);
 	CHECK("tail: max is the pause", lat_percentile(a, N, 100) == 1000000);
 
+	/* the step: gcd of every value, folded over several samples */
+	uint64_t amd[4] = { 21, 42, 63, 210 }, odd[3] = { 42, 63, 22 }, zeros[2] = { 0, 0 };
+	CHECK("step of multiples of 21 is 21", lat_step(amd, 4, 0) == 21);
+	CHECK("one value off the grid gives its gcd", lat_step(odd, 3, 0) == 1);
+	CHECK("folding keeps the common step", lat_step(amd, 4, lat_step(&amd[1], 1, 0)) == 21);
+	CHECK("zero timings do not change the step", lat_step(zeros, 2, 21) == 21 && lat_step(zeros, 2, 0) == 0);
+	CHECK("an empty sample keeps the step", lat_step(amd, 0, 42) == 42);
+
 	/* tiny samples */
 	uint64_t one = 42, two[2] = { 9, 3 };
 	CHECK("one value: every percentile is it", lat_percentile(&one, 1, 50) == 42 && lat_percentile(&one, 1, 99.9) == 42);

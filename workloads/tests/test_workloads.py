@@ -195,6 +195,22 @@ class Workloads(unittest.TestCase):
                 self.assertGreaterEqual(r[f"{op}_p50_ns"], r["clock_p50_ns"], op)
             if platform.machine() == "x86_64":
                 self.assertIn("rdtscp", r["clock"])   # fenced (latency.c)
+            self.assert_on_step_grid(r)
+
+    def assert_on_step_grid(self, r):
+        """Every latency figure is a multiple of the timer's step (the gcd
+        of all timings): 1 tick on most Intel TSCs, about 10 ns on AMD
+        Zen's.  Figures are printed to 0.1 ns and the step to 0.0001 ns,
+        hence the tolerance."""
+        step = r["clock_step_ns"]
+        self.assertIn("clock_step_ns", r["figures"])
+        self.assertGreater(step, 0)
+        self.assertLessEqual(step, r["clock_p50_ns"])
+        for op in ("malloc", "free", "clock"):
+            for q in ("p50", "p99", "p999", "max"):
+                v = r[f"{op}_{q}_ns"]
+                k = round(v / step)
+                self.assertLessEqual(abs(v - k * step), 0.051 + 5e-5 * k, f"{op}_{q}_ns {v} is not a multiple of {step}")
 
     def test_latency_options(self):
         a = next(iter(ALLOCS))
@@ -211,6 +227,7 @@ class Workloads(unittest.TestCase):
         self.assertEqual(r["clock"], "clock_gettime(CLOCK_MONOTONIC)")
         self.assertGreater(r["clock_p50_ns"], 0)
         self.assertGreaterEqual(r["malloc_p50_ns"], r["clock_p50_ns"])
+        self.assert_on_step_grid(r)
         # reading each block before its free changes nothing of the
         # sequence: the same calls are timed
         r = latency("--warm-free", "1")
