@@ -44,7 +44,7 @@ def judged(figure):
     is judged as "neither" instead of getting no verdict at all."""
     if figure.better is not None:
         return figure
-    return records.Figure(figure.name, figure.unit, "neither", figure.desc)
+    return records.Figure(figure.name, figure.unit, "neither", figure.desc, figure.step)
 
 
 def claims(comparisons):

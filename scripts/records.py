@@ -148,10 +148,13 @@ class Figure:
     direction is better ("higher", "lower", "neither"; None when the
     record did not say) and a one-line description."""
 
-    def __init__(self, name, unit, better, desc=""):
+    def __init__(self, name, unit, better, desc="", step=None):
         self.name = name
         self.label = name
         self.unit = unit or ""
+        # the step the figure moves in (a timer's resolution), None when
+        # the record states none: equivalence finer than it is not claimed
+        self.step = step if _num(step) is not None and step > 0 else None
         self.better = better if better in BETTER else None
         self.desc = desc or ""
         self.why_no_direction = None if self.better else (
@@ -196,7 +199,7 @@ def run_figures(rec):
     metrics, nothing else."""
     vals, figs = {}, {}
     for name, m in metrics_of(rec).items():
-        figs[name] = Figure(name, m.get("unit"), m.get("better"), m.get("desc"))
+        figs[name] = Figure(name, m.get("unit"), m.get("better"), m.get("desc"), m.get("step"))
         v = _num(m.get("value"))
         vals[name] = v if v is not None else str(m.get("status") or "no value recorded")
     return vals, figs
@@ -270,7 +273,9 @@ class Experiment:
             v.runs.append(r)
             vals, figs = run_figures(r)
             for name, fig in figs.items():
-                self.figures.setdefault(name, fig)
+                known = self.figures.setdefault(name, fig)
+                if fig.step is not None and (known.step is None or fig.step > known.step):
+                    known.step = fig.step     # the coarsest step of any run
                 val = vals[name]
                 if isinstance(val, float):
                     v.values.setdefault(name, []).append(val)

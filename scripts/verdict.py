@@ -27,6 +27,11 @@ Rules (also in README.md, "How a verdict is decided"):
     or 4 runs rests on a normality nobody can check), with the runs needed.
   * A figure without a direction (a schema-1 record, or "better" missing)
     gets no verdict, and the text says why.
+  * A figure that moves in steps (a timer's resolution, the record's
+    "step") is never called equivalent within a margin finer than one
+    step of the baseline's median: identical quantized runs give a CI of
+    zero width that says nothing below the step.  It is inconclusive, and
+    the text names the step.
 """
 
 import math
@@ -157,9 +162,16 @@ class Comparison:
             return "effect"
         # TOST at alpha_eff / 2 per side is the same as "the shown CI lies
         # inside the margin"
-        if self.tost_p < self.alpha_eff / 2.0:
+        if self.tost_p < self.alpha_eff / 2.0 and not self.below_step:
             return "equivalent"
         return "inconclusive"
+
+    @property
+    def below_step(self):
+        """Is the margin finer than one step of the figure (at the
+        baseline's median)?  Then equivalence cannot be resolved."""
+        step = self.figure.step
+        return step is not None and abs(self.med_base) * self.margin < step
 
     @property
     def significant(self):
@@ -228,7 +240,13 @@ class Comparison:
         parts = [self.ci_text()]
         if self.too_few_runs:
             parts.append("too few runs: %d per variant, a verdict needs %d" % (self.est.n, MIN_RUNS))
-        parts.append(self.needed_text())
+        if self.below_step:
+            share = (" (%s of the baseline's median)" % pct(self.figure.step / abs(self.med_base))[1:]
+                     if self.med_base else "")
+            parts.append("the figure moves in steps of %s %s%s, coarser than %s: no equivalence that fine is claimed"
+                         % (fmt_num(self.figure.step), self.figure.unit, share, self.margin_text()))
+        else:
+            parts.append(self.needed_text())
         return "inconclusive (%s)" % "; ".join(parts)
 
     def method_text(self):

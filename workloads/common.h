@@ -281,25 +281,42 @@ static inline void *wl_check_alloc(void *p, const char *workload, const char *wh
 
 /* ------------------------------------------------------------ result line */
 
-/* Print the result line: the common keys, then `extra` (already-formatted
- * JSON members without braces, or NULL). */
 /* Append to the "figures" object being built in out (without its braces)
  * the description of one of the result's own members, NAME: its unit,
- * which direction is better ("higher", "lower" or "neither") and one line
- * saying what it is.  The harness records the described members as
- * figures (cli/registries/workloads.h). */
+ * which direction is better ("higher", "lower" or "neither"), one line
+ * saying what it is, and, when step > 0, the step the member moves in (a
+ * timer's resolution: the member is a multiple of it, and ab does not
+ * call two figures equivalent within a margin finer than it).  The
+ * harness records the described members as figures
+ * (cli/registries/workloads.h).  Exits 1 rather than cut the object. */
+static inline void wl_figure_step(char *out, size_t cap, const char *name, const char *unit,
+				  const char *better, const char *desc, double step)
+{
+	size_t len = strlen(out);
+	char st[48] = "";
+	if (step > 0)
+		snprintf(st, sizeof(st), ",\"step\":%.4f", step);
+	int n = snprintf(out + len, cap - len, "%s\"%s\":{\"unit\":\"%s\",\"better\":\"%s\",\"desc\":\"%s\"%s}",
+			 len ? "," : "", name, unit, better, desc, st);
+	if (n < 0 || (size_t)n >= cap - len) {
+		fprintf(stderr, "figure %s: the descriptions need more than %zu bytes\n", name, cap);
+		exit(1);
+	}
+}
+
 static inline void wl_figure(char *out, size_t cap, const char *name, const char *unit,
 			     const char *better, const char *desc)
 {
-	size_t len = strlen(out);
-	snprintf(out + len, cap - len, "%s\"%s\":{\"unit\":\"%s\",\"better\":\"%s\",\"desc\":\"%s\"}",
-		 len ? "," : "", name, unit, better, desc);
+	wl_figure_step(out, cap, name, unit, better, desc, 0);
 }
+
+/* Print the result line: the common keys, then `extra` (already-formatted
+ * JSON members without braces, or NULL). */
 
 static inline void wl_result(const char *workload, double ops, double seconds,
 			     const char *ops_unit, const char *extra_fmt, ...)
 {
-	char extra[4096] = "";
+	char extra[8192] = "";
 	if (extra_fmt) {
 		va_list ap;
 		va_start(ap, extra_fmt);

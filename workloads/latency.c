@@ -152,9 +152,10 @@ TIMED_REGION static void timed_region(void **slots, const struct lat_cfg *c,
 }
 
 /* Write "PREFIX_p50_ns":..,... for one sample to out, and describe
- * those figures in figs (wl_figure); what: what was timed. */
+ * those figures in figs (wl_figure_step: each moves in steps of step_ns,
+ * the timer's); what: what was timed. */
 static void describe(char *out, size_t cap, char *figs, size_t figs_cap, const char *prefix,
-		     const char *what, struct sample_buf *b, double ns_per_tick)
+		     const char *what, struct sample_buf *b, double ns_per_tick, double step_ns)
 {
 	lat_sort(b->v, b->n);
 	if (b->n == 0) {
@@ -168,9 +169,9 @@ static void describe(char *out, size_t cap, char *figs, size_t figs_cap, const c
 	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
 		char name[40], desc[200];
 		snprintf(name, sizeof(name), "%s_%s", prefix, q[i].suffix);
-		snprintf(desc, sizeof(desc), "%s of %s, ns (timer's own cost included; a multiple of clock_step_ns)",
+		snprintf(desc, sizeof(desc), "%s of %s, ns (timer's own cost included; in steps of clock_step_ns)",
 			 q[i].what, what);
-		wl_figure(figs, figs_cap, name, "ns", "lower", desc);
+		wl_figure_step(figs, figs_cap, name, "ns", "lower", desc, step_ns);
 	}
 	snprintf(out, cap,
 		 "\"%s_samples\":%zu,\"%s_p50_ns\":%.1f,\"%s_p99_ns\":%.1f,\"%s_p999_ns\":%.1f,\"%s_max_ns\":%.1f",
@@ -222,11 +223,12 @@ int main(int argc, char **argv)
 
 	/* every timing is a multiple of the timer's step (latency_stats.h) */
 	uint64_t step = lat_step(cs.v, cs.n, lat_step(fs.v, fs.n, lat_step(ms.v, ms.n, 0)));
-	char m[512], f[512], clk[512], figs[3072] = "";
-	describe(m, sizeof(m), figs, sizeof(figs), "malloc", "the sampled malloc calls", &ms, ns_per_tick);
-	describe(f, sizeof(f), figs, sizeof(figs), "free", "the sampled free calls", &fs, ns_per_tick);
+	double step_ns = (double)step * ns_per_tick;
+	char m[512], f[512], clk[512], figs[3584] = "";
+	describe(m, sizeof(m), figs, sizeof(figs), "malloc", "the sampled malloc calls", &ms, ns_per_tick, step_ns);
+	describe(f, sizeof(f), figs, sizeof(figs), "free", "the sampled free calls", &fs, ns_per_tick, step_ns);
 	describe(clk, sizeof(clk), figs, sizeof(figs), "clock",
-		 "empty timings between the calls (the timer and the machine's pauses)", &cs, ns_per_tick);
+		 "empty timings between the calls (the timer and the machine's pauses)", &cs, ns_per_tick, step_ns);
 	wl_figure(figs, sizeof(figs), "clock_step_ns", "ns", "neither",
 		  "the timer's step: every timing here is a multiple of it (greatest common divisor of all timings)");
 	wl_private_free(slots, slots_bytes);
@@ -238,6 +240,6 @@ int main(int argc, char **argv)
 		  "\"ws\":%llu,\"seed\":%llu,\"sample_every\":%llu,\"min_size\":%llu,\"max_size\":%llu,"
 		  "\"warm_free\":%llu,\"clock\":\"%s\",\"clock_step_ns\":%.4f,%s,%s,%s,\"figures\":{%s}",
 		  ws, seed, every, min_size, max_size, warm, vdso ? LAT_VDSO_NAME : LAT_CLOCK_NAME,
-		  (double)step * ns_per_tick, m, f, clk, figs);
+		  step_ns, m, f, clk, figs);
 	return 0;
 }

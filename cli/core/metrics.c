@@ -109,6 +109,9 @@ void metrics_from_workload(struct metrics *ms, const struct jv *result, char *er
 			why = "needs an object with \"unit\", \"better\" and \"desc\"";
 		else if (parse_better(jv_str(d, "better"), &better) < 0)
 			why = "has a \"better\" other than higher, lower or neither";
+		else if (jv_get(d, "step") && !(jv_type(jv_get(d, "step")) == JV_NUM && jv_num(d, "step", 0) > 0 &&
+						 isfinite(jv_num(d, "step", 0))))
+			why = "has a \"step\" that is not a positive number";
 		if (why) {
 			if (!err[0])
 				snprintf(err, errlen, "figure \"%.48s\" %s: not recorded", name, why);
@@ -120,6 +123,9 @@ void metrics_from_workload(struct metrics *ms, const struct jv *result, char *er
 		else
 			metrics_unsupported(ms, name, jv_str(d, "unit"), better, jv_str(d, "desc"),
 					    "the workload described it but reported no value");
+		struct metric *m = slot(ms, name);
+		if (m)
+			m->step = jv_num(d, "step", 0);
 	}
 }
 
@@ -141,6 +147,8 @@ void metrics_json(const struct metrics *ms, struct jbuf *b)
 		jb_str(b, "unit", m->unit);
 		jb_str(b, "better", metric_better_name(m->better));
 		jb_str(b, "desc", m->desc);
+		if (m->step > 0)
+			jb_num(b, "step", m->step);
 		jb_obj_end(b);
 	}
 	jb_obj_end(b);

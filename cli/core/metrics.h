@@ -28,8 +28,10 @@ struct metric {
 	char name[48];
 	char unit[24];
 	enum metric_better better;
-	char desc[128];
+	char desc[256];
 	double value;
+	double step;             /* > 0: the figure moves in steps of this many units (a timer's
+	                          * resolution); 0: no step stated */
 	char status[160];        /* "" when value is a measurement */
 	bool core;               /* one of the core figures every record has */
 };
@@ -55,7 +57,9 @@ void metric_unsupported(struct metrics *ms, const struct metric_def *d, const ch
 const struct metric *metrics_find(const struct metrics *ms, const char *name);
 /* The figures a workload describes in its result line (workloads.h):
  * "figures": {"NAME": {"unit": U, "better": "higher"|"lower"|"neither",
- * "desc": D}, ...}, each NAME's value being the result's own top-level
+ * "desc": D, "step": S (optional, a positive number: the figure is a
+ * multiple of S, as a timing is of its timer's step)}, ...}, each NAME's
+ * value being the result's own top-level
  * member NAME.  A figure described without a value is added as
  * unsupported.  A description that cannot be used (not an object, a bad
  * name or direction, a name the harness already records) is not added:

@@ -191,6 +191,10 @@ class Harness(unittest.TestCase):
             self.assertEqual(r["metrics"][name]["better"], "lower", name)
             self.assertEqual(r["metrics"][name]["unit"], "ns", name)
             self.assertEqual(r["metrics"][name]["value"], r["result"][name], name)
+            # the whole description, and the step the figure moves in
+            self.assertEqual(r["metrics"][name]["desc"], r["result"]["figures"][name]["desc"], name)
+            self.assertEqual(r["metrics"][name]["step"], r["result"]["figures"][name]["step"], name)
+            self.assertGreater(r["metrics"][name]["step"], 0, name)
         # the timer's step has no better direction: a machine's figure
         self.assertEqual(r["metrics"]["clock_step_ns"]["better"], "neither")
         self.assertEqual(r["metrics"]["clock_step_ns"]["value"], r["result"]["clock_step_ns"])

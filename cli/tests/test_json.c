@@ -112,5 +112,28 @@ int main(void)
 	metrics_from_workload(&wm, res, why, sizeof(why));
 	CHECK("no figures: nothing to say", why[0] == '\0' && wm.n == 3);
 	jv_free(res);
+
+	/* a figure's step (a timer's resolution) is kept and written; a bad one is refused */
+	struct metrics sm = { 0 };
+	res = jv_parse("{\"seconds\":1,\"a_ns\":40.1,\"b_ns\":3,\"c_ns\":4,"
+		       "\"figures\":{\"a_ns\":{\"unit\":\"ns\",\"better\":\"lower\",\"desc\":\"a\",\"step\":10.02},"
+		       "\"b_ns\":{\"unit\":\"ns\",\"better\":\"lower\",\"desc\":\"b\",\"step\":0},"
+		       "\"c_ns\":{\"unit\":\"ns\",\"better\":\"lower\",\"desc\":\"c\"}}}", err, sizeof(err));
+	metrics_from_workload(&sm, res, why, sizeof(why));
+	CHECK("a figure's step is kept", metrics_find(&sm, "a_ns") && metrics_find(&sm, "a_ns")->step == 10.02);
+	CHECK("a step that is not positive is refused, and said",
+	      !metrics_find(&sm, "b_ns") && strstr(why, "\"b_ns\"") && strstr(why, "step"));
+	CHECK("no step: 0", metrics_find(&sm, "c_ns") && metrics_find(&sm, "c_ns")->step == 0);
+	jv_free(res);
+	struct jbuf sb;
+	jb_init(&sb);
+	jb_obj_begin(&sb, NULL);
+	metrics_json(&sm, &sb);
+	jb_obj_end(&sb);
+	v = jv_parse(sb.s, err, sizeof(err));
+	CHECK("the step is written with the figure, and only where stated",
+	      v && jv_num(v, "metrics.a_ns.step", 0) == 10.02 && !jv_get(v, "metrics.c_ns.step"));
+	jv_free(v);
+	jb_free(&sb);
 	return check_summary();
 }

@@ -136,6 +136,37 @@ class KnownEffects(unittest.TestCase):
         lo, hi = c.ci
         self.assertTrue(-0.02 < lo and hi < 0.02)
 
+    def test_no_equivalence_finer_than_the_step(self):
+        """latency's figures on AMD Zen move in 10 ns steps: 21 runs all at
+        40.1 ns on both sides give a CI of zero width, which says nothing
+        below a step (25% of 40 ns).  Without a step the same data are
+        equivalent; with a step finer than the margin too."""
+        a = b = [40.1] * 21
+        c = paired(records.Figure("free_p99_ns", "ns", "lower", "", 10.02), a, b)
+        self.assertEqual(c.verdict, "inconclusive")
+        self.assertRegex(c.text(), r"^inconclusive \(95% CI \+0\.0%\.\.\+0\.0%; the figure moves in steps of "
+                                   r"10 ns \(25\.0% of the baseline's median\), coarser than \u00b12%")
+        self.assertNotIn("runs per variant", c.text())
+        self.assertEqual(paired(records.Figure("free_p99_ns", "ns", "lower"), a, b).verdict, "equivalent")
+        fine = [400.1 + 0.49 * (i % 3) for i in range(21)]   # 2% of 400 ns is 8 ns: a 0.49 ns step resolves it
+        self.assertEqual(paired(records.Figure("free_p99_ns", "ns", "lower", "", 0.49), fine, fine).verdict,
+                         "equivalent")
+        # a difference is still claimed in whole steps: the direction holds
+        hi = [50.1] * 11 + [40.1] * 10
+        self.assertTrue(paired(records.Figure("free_p99_ns", "ns", "lower", "", 10.02), a, hi).text()
+                        .startswith("higher by "))
+
+    def test_the_coarsest_step_of_any_run_is_kept(self):
+        recs = []
+        for run, step in enumerate((0.49, 10.02, None)):
+            m = {"value": 40.1, "unit": "ns", "better": "lower", "desc": "d"}
+            if step:
+                m["step"] = step
+            recs.append({"schema": 2, "workload": "latency", "variant": "x", "run": run, "status": "ok",
+                         "metrics": {"free_p99_ns": m}})
+        exp = records.Experiment(recs)
+        self.assertEqual(exp.figures["free_p99_ns"].step, 10.02)
+
     def test_tiny_n_wide_noise_is_inconclusive(self):
         a = [100, 130, 80, 115, 90]           # +-20% noise, 5 rounds, no effect
         b = [120, 85, 110, 95, 125]
