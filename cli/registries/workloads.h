@@ -10,9 +10,10 @@
  * plus its own figures.  Those it wants recorded as figures (in the
  * record's "metrics", the summary's metrics block and ab's verdicts) it
  * describes in "figures": {"NAME": {"unit": U, "better": "higher"|
- * "lower"|"neither", "desc": D}}, NAME being one of its own top-level
- * members (metrics_from_workload, metrics.h; workloads/common.h
- * wl_figure writes one).  Exit 0 on success, non-zero with a message on
+ * "lower"|"neither", "desc": D}}, optionally with "step": S (the
+ * figure moves in steps of S, as a timing in its timer's), NAME being one
+ * of its own top-level members (metrics_from_workload, metrics.h;
+ * workloads/common.h wl_figure and wl_figure_step write one).  Exit 0 on success, non-zero with a message on
  * stderr otherwise. */
 #ifndef HARNESS_WORKLOADS_H
 #define HARNESS_WORKLOADS_H
