@@ -31,7 +31,8 @@ Rules (also in README.md, "How a verdict is decided"):
     "step") is never called equivalent within a margin finer than one
     step of the baseline's median: identical quantized runs give a CI of
     zero width that says nothing below the step.  It is inconclusive, and
-    the text names the step.
+    the text names the step; a difference is still claimed, and its text
+    says the size is coarse (whole steps).
 """
 
 import math
@@ -215,6 +216,11 @@ class Comparison:
             return pct(abs(self.change))[1:]
         return "%.3g" % abs(self.est.center)
 
+    def step_text(self):
+        share = (" (%s of the baseline's median)" % pct(self.figure.step / abs(self.med_base))[1:]
+                 if self.med_base else "")
+        return "the figure moves in steps of %s %s%s" % (fmt_num(self.figure.step), self.figure.unit, share)
+
     def margin_text(self):
         return "\u00b1%g%%" % (self.margin * 100)
 
@@ -234,17 +240,16 @@ class Comparison:
                    if self.too_few_runs else "")
             return "n/a: %s (change %s, %s%s)" % (self.figure.why_no_direction, ch, self.ci_text(), few)
         if v == "effect":
-            return "%s by %s (%s)" % (self.word, self.size_text(), self.ci_text())
+            coarse = "; %s, so the size is coarse" % self.step_text() if self.below_step else ""
+            return "%s by %s (%s%s)" % (self.word, self.size_text(), self.ci_text(), coarse)
         if v == "equivalent":
             return "equivalent within %s (%s)" % (self.margin_text(), self.ci_text())
         parts = [self.ci_text()]
         if self.too_few_runs:
             parts.append("too few runs: %d per variant, a verdict needs %d" % (self.est.n, MIN_RUNS))
         if self.below_step:
-            share = (" (%s of the baseline's median)" % pct(self.figure.step / abs(self.med_base))[1:]
-                     if self.med_base else "")
-            parts.append("the figure moves in steps of %s %s%s, coarser than %s: no equivalence that fine is claimed"
-                         % (fmt_num(self.figure.step), self.figure.unit, share, self.margin_text()))
+            parts.append("%s, coarser than %s: no equivalence that fine is claimed"
+                         % (self.step_text(), self.margin_text()))
         else:
             parts.append(self.needed_text())
         return "inconclusive (%s)" % "; ".join(parts)

@@ -151,10 +151,13 @@ class KnownEffects(unittest.TestCase):
         fine = [400.1 + 0.49 * (i % 3) for i in range(21)]   # 2% of 400 ns is 8 ns: a 0.49 ns step resolves it
         self.assertEqual(paired(records.Figure("free_p99_ns", "ns", "lower", "", 0.49), fine, fine).verdict,
                          "equivalent")
-        # a difference is still claimed in whole steps: the direction holds
+        # a difference is still claimed in whole steps: the direction holds,
+        # and the text says the size is coarse
         hi = [50.1] * 11 + [40.1] * 10
-        self.assertTrue(paired(records.Figure("free_p99_ns", "ns", "lower", "", 10.02), a, hi).text()
-                        .startswith("higher by "))
+        t = paired(records.Figure("free_p99_ns", "ns", "lower", "", 10.02), a, hi).text()
+        self.assertRegex(t, r"^higher by [0-9.]+% \(9[0-9.]+% CI [^;]+; the figure moves in steps of 10 ns "
+                            r"\(25\.0% of the baseline's median\), so the size is coarse\)$")
+        self.assertNotIn("coarse", paired(records.Figure("free_p99_ns", "ns", "lower"), a, hi).text())
 
     def test_the_coarsest_step_of_any_run_is_kept(self):
         recs = []
