@@ -22,11 +22,12 @@
  * length, so a slower call catches more of them.  A malloc max near the
  * clock max is the machine's; one far above it is the allocator's.
  *
- * `clock_step_ns` is the timer's step, the greatest common divisor of all
- * timings: 1 tick on most Intel TSCs, about 10 ns on AMD Zen's, whose TSC
- * advances 21 ticks at a time at 2.1 GHz.  Every figure is a multiple of
- * it, so a figure one step above another may be anywhere from level with
- * it to two steps above. */
+ * `clock_step_ns` is the timer's step (lat_step: the largest divisor of
+ * the most common empty timing that divides 99.9% of all timings): 1
+ * tick on most Intel TSCs, about 10 ns on AMD Zen's, whose TSC advances
+ * 21 ticks at a time at 2.1 GHz.  The percentiles are multiples of it, so
+ * a figure one step above another may be anywhere from level with it to
+ * two steps above. */
 #include "common.h"
 #include "latency_stats.h"
 
@@ -151,13 +152,12 @@ TIMED_REGION static void timed_region(void **slots, const struct lat_cfg *c,
 	}
 }
 
-/* Write "PREFIX_p50_ns":..,... for one sample to out, and describe
+/* Write "PREFIX_p50_ns":..,... for one sample (sorted) to out, and describe
  * those figures in figs (wl_figure_step: each moves in steps of step_ns,
  * the timer's); what: what was timed. */
 static void describe(char *out, size_t cap, char *figs, size_t figs_cap, const char *prefix,
 		     const char *what, struct sample_buf *b, double ns_per_tick, double step_ns)
 {
-	lat_sort(b->v, b->n);
 	if (b->n == 0) {
 		snprintf(out, cap, "\"%s_samples\":0", prefix);
 		return;
@@ -221,8 +221,12 @@ int main(int argc, char **argv)
 	for (unsigned long long i = 0; i < ws; i++)
 		free(slots[i]);
 
-	/* every timing is a multiple of the timer's step (latency_stats.h) */
-	uint64_t step = lat_step(cs.v, cs.n, lat_step(fs.v, fs.n, lat_step(ms.v, ms.n, 0)));
+	lat_sort(ms.v, ms.n);
+	lat_sort(fs.v, fs.n);
+	lat_sort(cs.v, cs.n);
+	const uint64_t *all[3] = { ms.v, fs.v, cs.v };
+	const size_t all_n[3] = { ms.n, fs.n, cs.n };
+	uint64_t step = lat_step(all, all_n, 3, lat_mode(cs.v, cs.n));   /* latency_stats.h */
 	double step_ns = (double)step * ns_per_tick;
 	char m[512], f[512], clk[512], figs[3584] = "";
 	describe(m, sizeof(m), figs, sizeof(figs), "malloc", "the sampled malloc calls", &ms, ns_per_tick, step_ns);
@@ -230,7 +234,7 @@ int main(int argc, char **argv)
 	describe(clk, sizeof(clk), figs, sizeof(figs), "clock",
 		 "empty timings between the calls (the timer and the machine's pauses)", &cs, ns_per_tick, step_ns);
 	wl_figure(figs, sizeof(figs), "clock_step_ns", "ns", "neither",
-		  "the timer's step: every timing here is a multiple of it (greatest common divisor of all timings)");
+		  "the timer's step: the largest divisor of the commonest empty timing that divides 99.9% of all timings");
 	wl_private_free(slots, slots_bytes);
 	wl_private_free(ms.v, cap * 8);
 	wl_private_free(fs.v, cap * 8);

@@ -63,24 +63,50 @@ static inline uint64_t lat_percentile(const uint64_t *sorted, size_t n, double p
 	return sorted[r - 1];
 }
 
-/* The timer's step, folded over one more sample: the greatest common
- * divisor of step and every value of a (0 stays 0 only if all are 0).
- * Some TSCs advance in steps of many ticks (AMD Zen: one step of about
- * 10 ns, README "Timing one call"), so every timing is a multiple of the
- * step, and two figures one step apart may differ by anything from
- * nothing to two steps. */
-static inline uint64_t lat_step(const uint64_t *a, size_t n, uint64_t step)
+/* The most common value of an ascending array, ignoring zeros (0 if
+ * there is none). */
+static inline uint64_t lat_mode(const uint64_t *sorted, size_t n)
 {
-	for (size_t i = 0; i < n && step != 1; i++) {
-		uint64_t x = a[i], y = step;
-		while (y) {
-			uint64_t t = x % y;
-			x = y;
-			y = t;
+	uint64_t best = 0;
+	size_t best_run = 0;
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		while (j < n && sorted[j] == sorted[i])
+			j++;
+		if (sorted[i] != 0 && j - i > best_run) {
+			best = sorted[i];
+			best_run = j - i;
 		}
-		step = x;
+		i = j;
 	}
-	return step;
+	return best;
+}
+
+/* The timer's step: the largest divisor of `typical` (a timing the timer
+ * gives often: the mode of the empty timings) that divides at least
+ * 99.9% of the values of the nb arrays; 0 when typical is 0.  Some TSCs
+ * advance in steps of many ticks (AMD Zen: 21 ticks, about 10 ns; README
+ * "The timer's step"), so a timing is a multiple of the step and two
+ * figures one step apart may differ by anything from nothing to two
+ * steps.  Not the gcd of all values: under a hypervisor a TSC read next
+ * to a VM exit now and then comes back one tick off the grid, and one
+ * such timing in a million would make the gcd 1. */
+static inline uint64_t lat_step(const uint64_t *const *a, const size_t *n, int nb, uint64_t typical)
+{
+	size_t total = 0;
+	for (int k = 0; k < nb; k++)
+		total += n[k];
+	for (uint64_t d = typical; d > 1; d--) {
+		if (typical % d)
+			continue;
+		size_t on = 0;
+		for (int k = 0; k < nb; k++)
+			for (size_t i = 0; i < n[k]; i++)
+				on += a[k][i] % d == 0;
+		if ((double)on >= 0.999 * (double)total)
+			return d;
+	}
+	return typical ? 1 : 0;
 }
 
 #endif

@@ -52,13 +52,27 @@ int main(void)
 	CHECK("tail: p99.9 sees the slow ops", lat_percentile(a, N, 99.9) == 5000);
 	CHECK("tail: max is the pause", lat_percentile(a, N, 100) == 1000000);
 
-	/* the step: gcd of every value, folded over several samples */
-	uint64_t amd[4] = { 21, 42, 63, 210 }, odd[3] = { 42, 63, 22 }, zeros[2] = { 0, 0 };
-	CHECK("step of multiples of 21 is 21", lat_step(amd, 4, 0) == 21);
-	CHECK("one value off the grid gives its gcd", lat_step(odd, 3, 0) == 1);
-	CHECK("folding keeps the common step", lat_step(amd, 4, lat_step(&amd[1], 1, 0)) == 21);
-	CHECK("zero timings do not change the step", lat_step(zeros, 2, 21) == 21 && lat_step(zeros, 2, 0) == 0);
-	CHECK("an empty sample keeps the step", lat_step(amd, 0, 42) == 42);
+	/* the step: the largest divisor of the typical timing that divides
+	 * 99.9% of them, robust to a rare timing off the grid */
+	static uint64_t grid[2000];
+	for (size_t i = 0; i < 2000; i++)
+		grid[i] = 21 * (1 + i % 3);                   /* 21, 42, 63: AMD Zen's TSC */
+	const uint64_t *one_buf[1] = { grid };
+	size_t one_n[1] = { 2000 };
+	CHECK("the mode ignores zeros and finds the most common value",
+	      lat_mode((const uint64_t[]){ 0, 0, 0, 21, 42, 42 }, 6) == 42 && lat_mode((const uint64_t[]){ 0 }, 1) == 0);
+	CHECK("multiples of 21: the step is 21", lat_step(one_buf, one_n, 1, 42) == 21);
+	grid[7] = 43;                                         /* one read off the grid next to a VM exit */
+	CHECK("one value in 2000 off the grid keeps the step", lat_step(one_buf, one_n, 1, 42) == 21);
+	for (size_t i = 0; i < 10; i++)
+		grid[i * 100] = 22 + i;
+	CHECK("ten in 2000 off the grid: no step above 1", lat_step(one_buf, one_n, 1, 42) == 1);
+	uint64_t fine[4] = { 38, 39, 40, 41 }, coarse[3] = { 42, 84, 126 };
+	const uint64_t *two_bufs[2] = { fine, coarse };
+	size_t two_n[2] = { 4, 3 };
+	CHECK("1-tick timers (Intel) have step 1", lat_step(two_bufs, two_n, 2, 40) == 1);
+	CHECK("every array counts", lat_step(two_bufs + 1, two_n + 1, 1, 42) == 42 && lat_step(two_bufs, two_n, 2, 42) == 1);
+	CHECK("no typical timing: no step", lat_step(two_bufs, two_n, 2, 0) == 0);
 
 	/* tiny samples */
 	uint64_t one = 42, two[2] = { 9, 3 };

@@ -198,16 +198,17 @@ class Workloads(unittest.TestCase):
             self.assert_on_step_grid(r)
 
     def assert_on_step_grid(self, r):
-        """Every latency figure is a multiple of the timer's step (the gcd
-        of all timings): 1 tick on most Intel TSCs, about 10 ns on AMD
-        Zen's.  Figures are printed to 0.1 ns and the step to 0.0001 ns,
-        hence the tolerance."""
+        """The percentiles are multiples of the timer's step (which divides
+        99.9% of the timings): 1 tick on most Intel TSCs, about 10 ns on
+        AMD Zen's.  Not the max: a TSC read next to a VM exit can come back
+        a tick off the grid (latency_stats.h).  Figures are printed to
+        0.1 ns and the step to 0.0001 ns, hence the tolerance."""
         step = r["clock_step_ns"]
         self.assertIn("clock_step_ns", r["figures"])
         self.assertGreater(step, 0)
         self.assertLessEqual(step, r["clock_p50_ns"])
         for op in ("malloc", "free", "clock"):
-            for q in ("p50", "p99", "p999", "max"):
+            for q in ("p50", "p99", "p999"):
                 v = r[f"{op}_{q}_ns"]
                 k = round(v / step)
                 self.assertLessEqual(abs(v - k * step), 0.051 + 5e-5 * k, f"{op}_{q}_ns {v} is not a multiple of {step}")
