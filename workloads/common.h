@@ -312,7 +312,6 @@ static inline void wl_figure(char *out, size_t cap, const char *name, const char
 
 /* Print the result line: the common keys, then `extra` (already-formatted
  * JSON members without braces, or NULL). */
-
 static inline void wl_result(const char *workload, double ops, double seconds,
 			     const char *ops_unit, const char *extra_fmt, ...)
 {

@@ -235,6 +235,12 @@ class Workloads(unittest.TestCase):
         self.assertEqual(r["warm_free"], 1)
         for k in ("malloc_samples", "free_samples", "clock_samples"):
             self.assertEqual(r[k], plain[k], k)
+        # no empty timing, no step: the member is left out, never 0 (the
+        # harness then records the figure as not supported)
+        none = json.loads(run("latency", a, ["--ops", "10", "--sample-every", "1000000"]).stdout.strip().splitlines()[-1])
+        self.assertEqual(none["clock_samples"], 0)
+        self.assertNotIn("clock_step_ns", none)
+        self.assertIn("clock_step_ns", none["figures"])
         for opt in ("--vdso-clock", "--warm-free"):
             bad = run("latency", a, [opt, "2"])
             self.assertEqual(bad.returncode, 2)
