@@ -87,6 +87,17 @@ static int good_name(const char *n)
 	return strspn(n, "abcdefghijklmnopqrstuvwxyz0123456789_") == len;
 }
 
+/* A figure description's optional "step": 0 when absent, -1 when it is
+ * not a positive finite number. */
+static double figure_step(const struct jv *d)
+{
+	const struct jv *st = jv_get(d, "step");
+	if (!st)
+		return 0;
+	double v = jv_as_num(st, NAN);
+	return v > 0 && isfinite(v) ? v : -1;
+}
+
 void metrics_from_workload(struct metrics *ms, const struct jv *result, char *err, size_t errlen)
 {
 	err[0] = '\0';
@@ -100,6 +111,7 @@ void metrics_from_workload(struct metrics *ms, const struct jv *result, char *er
 	const char *name;
 	for (size_t i = 0; (name = jv_key_at(figs, i, &d)); i++) {
 		enum metric_better better;
+		double step = 0;
 		const char *why = NULL;
 		if (!good_name(name))
 			why = "is not a figure name ([a-z0-9_], at most 47 characters)";
@@ -109,8 +121,7 @@ void metrics_from_workload(struct metrics *ms, const struct jv *result, char *er
 			why = "needs an object with \"unit\", \"better\" and \"desc\"";
 		else if (parse_better(jv_str(d, "better"), &better) < 0)
 			why = "has a \"better\" other than higher, lower or neither";
-		else if (jv_get(d, "step") && !(jv_type(jv_get(d, "step")) == JV_NUM && jv_num(d, "step", 0) > 0 &&
-						 isfinite(jv_num(d, "step", 0))))
+		else if ((step = figure_step(d)) < 0)
 			why = "has a \"step\" that is not a positive number";
 		if (why) {
 			if (!err[0])
@@ -125,7 +136,7 @@ void metrics_from_workload(struct metrics *ms, const struct jv *result, char *er
 					    "the workload described it but reported no value");
 		struct metric *m = slot(ms, name);
 		if (m)
-			m->step = jv_num(d, "step", 0);
+			m->step = step;
 	}
 }
 
